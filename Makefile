@@ -1,0 +1,47 @@
+# shg-check: two commands from a fresh clone.
+#   make run   set up .venv and check the bundled sample export
+#   make test  set up .venv and run the whole test suite with coverage
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+# durable-rules does not import on Python 3.13: pick 3.11 or 3.12.
+PYTHON ?= $(shell for p in python3.11 python3.12 python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] <= (3,12)))' 2>/dev/null; then echo $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+COVERAGE_FLOOR ?= 90
+AS_OF ?= 2026-11-27
+
+.PHONY: help venv run test rules-check bench clean
+
+help:
+	@echo "make run    - set up and check the bundled sample export (reports/ gets the reports)"
+	@echo "make test   - set up and run every test, with coverage"
+	@echo "make bench  - print speed figures"
+	@echo "make clean  - remove .venv and reports/"
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "error: Python 3.11 or 3.12 is needed (durable-rules does not import on 3.13)"; exit 2; fi
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p reports
+	$(BIN)/shg-check check fixtures/sample-export --as-of $(AS_OF) --output reports/report.json --format json
+	$(BIN)/shg-check check fixtures/sample-export --as-of $(AS_OF) --format text || [ $$? -eq 1 ]
+
+test: $(STAMP)
+	$(BIN)/coverage erase
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR)
+
+bench: $(STAMP)
+	$(BIN)/python scripts/benchmark.py
+
+clean:
+	rm -rf $(VENV) reports

@@ -1,0 +1,151 @@
+"""The library API the CLI is a thin layer over: check response records, get a Report.
+
+inputs -> validated records -> facts -> engine -> findings -> report
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from . import __version__
+from .engine import EngineError, RulesEngine
+from .errors import InputError
+from .facts import response_facts
+from .findings import STATUSES, Finding, resolve
+from .oracle import evaluate as oracle_evaluate
+from .rulebook import Rulebook, load_rulebook
+from .validation import Record, load_responses
+
+DEFAULT_RULES = Path(os.environ.get("SHG_CHECK_RULES", Path(__file__).resolve().parent.parent / "rules"))
+SEVERITIES = ("high", "medium", "low")
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ResponseResult:
+    response_id: str
+    status: str
+    identified_on: str
+    source: str
+    findings: list[Finding]
+    local_authority: str | None = None
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in STATUSES}
+        for f in self.findings:
+            out[f.status] += 1
+        return out
+
+    def gaps(self) -> list[Finding]:
+        order = {s: i for i, s in enumerate(SEVERITIES)}
+        return sorted((f for f in self.findings if f.status == "gap"),
+                      key=lambda f: (order[f.severity], f.rule))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"response_id": self.response_id, "status": self.status,
+                               "identified_on": self.identified_on, "source": self.source}
+        if self.local_authority:
+            out["local_authority"] = self.local_authority
+        out["counts"] = self.counts()
+        out["findings"] = [f.to_dict() for f in self.findings]
+        return out
+
+
+@dataclass
+class Report:
+    as_of: dt.date
+    rulebook: Rulebook
+    responses: list[ResponseResult] = field(default_factory=list)
+    input_errors: list[InputError] = field(default_factory=list)
+    groups: list[dict] | None = None
+
+    def summary(self) -> dict[str, Any]:
+        statuses = {s: 0 for s in STATUSES}
+        gaps_by_severity = {s: 0 for s in SEVERITIES}
+        for r in self.responses:
+            for f in r.findings:
+                statuses[f.status] += 1
+                if f.status == "gap":
+                    gaps_by_severity[f.severity] += 1
+        out = {
+            "responses_checked": len(self.responses),
+            "responses_with_gaps": sum(1 for r in self.responses if r.gaps()),
+            "findings": statuses,
+            "gaps_by_severity": gaps_by_severity,
+            "input_errors": len(self.input_errors),
+        }
+        if self.groups is not None:
+            out["groups"] = len(self.groups)
+            out["groups_unescalated"] = sum(1 for g in self.groups if not g.get("escalated"))
+        return out
+
+    @property
+    def gap_count(self) -> int:
+        return sum(len(r.gaps()) for r in self.responses)
+
+    def to_dict(self) -> dict[str, Any]:
+        rb = self.rulebook
+        out: dict[str, Any] = {
+            "tool": {"name": "shg-check", "version": __version__},
+            "ruleset": {"version": rb.version, "digest": rb.digest, "rules": len(rb.rules)},
+            "as_of": self.as_of.isoformat(),
+            "parameters": [p.to_dict() for p in rb.parameters.values()],
+            "summary": self.summary(),
+            "responses": [r.to_dict() for r in self.responses],
+            "input_errors": [e.to_dict() for e in self.input_errors],
+        }
+        if self.groups is not None:
+            out["groups"] = self.groups
+        return out
+
+
+class Checker:
+    """Evaluates validated records with one rulebook; reuse it across many records."""
+
+    def __init__(self, rulebook: Rulebook, engine: str = "durable"):
+        self.rulebook = rulebook
+        self.engine_name = engine
+        self._engine = RulesEngine(rulebook.rules) if engine == "durable" else None
+
+    def outcomes(self, facts: list[dict]):
+        if self._engine is not None:
+            return self._engine.evaluate(facts)
+        return oracle_evaluate(self.rulebook.rules, facts)
+
+    def check_record(self, record: dict, as_of: dt.date) -> list[Finding]:
+        outcomes = self.outcomes(response_facts(record, as_of))
+        return [resolve(rule, outcomes[rule.id]) for rule in self.rulebook.rules]
+
+    def check_records(self, records: Iterable[Record], as_of: dt.date,
+                      progress: Progress | None = None) -> tuple[list[ResponseResult], list[InputError]]:
+        results, errors = [], []
+        records = list(records)
+        for n, rec in enumerate(records, 1):
+            data = rec.data
+            try:
+                findings = self.check_record(data, as_of)
+            except EngineError as exc:
+                errors.append(InputError(rec.source, data["response_id"], "",
+                                         f"could not be evaluated: {exc}", rec.line))
+            else:
+                results.append(ResponseResult(data["response_id"], data["status"], data["identified_on"],
+                                              rec.source, findings, data.get("local_authority")))
+            if progress:
+                progress(n, len(records))
+        return results, errors
+
+
+def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
+          rules_dir: str | os.PathLike[str] | None = None, params_file: str | os.PathLike[str] | None = None,
+          engine: str = "durable", progress: Progress | None = None) -> Report:
+    """Load, validate and check every response record under ``paths``."""
+    rulebook = load_rulebook(Path(rules_dir or DEFAULT_RULES), Path(params_file) if params_file else None)
+    as_of = as_of or dt.date.today()
+    loaded = load_responses(paths)
+    checker = Checker(rulebook, engine)
+    results, errors = checker.check_records(loaded.records, as_of, progress)
+    results.sort(key=lambda r: r.response_id)
+    return Report(as_of, rulebook, results, loaded.errors + errors)

@@ -1,0 +1,241 @@
+"""Compiling normalised rules into durable-rules patterns.
+
+Each rule becomes several engine rules ("variants"), one per way it can
+conclude: not applicable, missing (a gap, or pending when not yet due),
+insufficient data. Every variant starts with the sentinel term (see
+engine.py); its action only records an ``Outcome``. The engine decides which
+variants fire; Python decides nothing here but the shape of the patterns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .findings import INSUFFICIENT, MISSING, NA, PENDING
+from .ir import Cond, Condition, Due, Ref, Related, Requirement, Rule, Test
+from .oracle import not_in_force_reason
+
+_OPS = {"ne": "$neq", "gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte", "eq": "$eq"}
+
+
+@dataclass(frozen=True)
+class Template:
+    """What a variant's action records: everything but the subject's pointer and code field."""
+    rule: str
+    kind: str
+    code: str
+    code_field: str | None
+    ptr: str            # absolute pointer, or a suffix to the subject's pointer
+    relative: bool
+    reason: str = ""
+
+
+class Pattern:
+    def __init__(self, alias: str, fact: str, negated: bool = False):
+        self.alias, self.fact, self.negated = alias, fact, negated
+        self.terms: list[dict] = []
+
+    def add(self, *terms: dict) -> "Pattern":
+        self.terms.extend(terms)
+        return self
+
+    def copy(self) -> "Pattern":
+        p = Pattern(self.alias, self.fact, self.negated)
+        p.terms = list(self.terms)
+        return p
+
+    def define(self) -> dict:
+        return {"$and": [{"t": self.fact}, *self.terms]}
+
+
+def _operand(value: Any, own: str) -> Any:
+    if not isinstance(value, Ref):
+        return value
+    base = {"$m": value.field} if value.alias == own else {value.alias: value.field}
+    if value.offset == 0:
+        return base
+    return {"$add": {"$l": base, "$r": value.offset}}
+
+
+def cond_json(c: Cond, own: str) -> dict:
+    if c.op == "ex":
+        return {"$ex": {c.field: 1}}
+    if c.op == "nex":
+        return {"$nex": {c.field: 1}}
+    if c.op == "rec":
+        return {"$or": [{"$ex": {c.field: 1}}, {"$ex": {c.value: 1}}]}
+    if c.op == "unk":
+        return {"$and": [{"$nex": {c.field: 1}}, {"$nex": {c.value: 1}}]}
+    if c.op == "in":
+        return {"$or": [{c.field: v} for v in c.value]} if len(c.value) > 1 else {c.field: c.value[0]}
+    if c.op == "nin":
+        return {"$and": [{"$ex": {c.field: 1}}, *({"$neq": {c.field: v}} for v in c.value)]}
+    operand = _operand(c.value, own)
+    if c.op == "eq":
+        return {c.field: operand}
+    term = {_OPS[c.op]: {c.field: operand}}
+    if c.op == "ne":
+        return {"$and": [{"$ex": {c.field: 1}}, term]}
+    return term
+
+
+def test_json(t: Test, own: str) -> dict:
+    return cond_json(t.cond, own)
+
+
+def _ex(field: str) -> dict:
+    return {"$ex": {field: 1}}
+
+
+def _nex(field: str) -> dict:
+    return {"$nex": {field: 1}}
+
+
+class _Compiler:
+    def __init__(self, rule: Rule):
+        self.rule = rule
+        self.variants: list[tuple[list[Pattern], Template]] = []
+        self.subject_alias = "r" if rule.subject_fact == "response" else "x"
+
+    def emit(self, patterns: list[Pattern], kind: str, code: str = "", code_field: str | None = None,
+             ptr: str = "", relative: bool = False, reason: str = "") -> None:
+        self.variants.append(([p.copy() for p in patterns],
+                              Template(self.rule.id, kind, code, code_field, ptr, relative, reason)))
+
+    def response(self) -> Pattern:
+        return Pattern("r", "response")
+
+    def related(self, related: Related, alias: str, negated: bool) -> Pattern:
+        p = Pattern(alias, related.fact, negated)
+        return p.add(*(test_json(t, alias) for t in related.where))
+
+    # -- applicability ------------------------------------------------------
+    def applies(self) -> None:
+        rule = self.rule
+        self.emit([self.response().add({"$lt": {"identified_on_d": rule.in_force_from}})], NA,
+                  reason=not_in_force_reason(rule))
+        for i, cond in enumerate(rule.applies):
+            if cond.kind == "response":
+                for t in cond.tests:
+                    if t.cond.op in ("ex", "nex", "rec", "unk"):
+                        self.emit([self.response().add(test_json(Test(t.name, t.primary, t.null, t.cond.negated()), "r"))],
+                                  NA, reason=rule.applies_reason)
+                        continue
+                    self.emit([self.response().add(_nex(t.primary), _nex(t.null))], INSUFFICIENT, t.name)
+                    self.emit([self.response().add(_ex(t.null))], NA, reason=rule.applies_reason)
+                    self.emit([self.response().add(_ex(t.primary), cond_json(t.cond.negated(), "r"))],
+                              NA, reason=rule.applies_reason)
+            else:
+                neg = cond.kind == "exists"
+                self.emit([self.response(), self.related(cond.related, f"a{i}", neg)], NA,
+                          reason=rule.applies_reason)
+
+    # -- due: split a "missing" into gap / pending / unknown ----------------
+    def with_due(self, patterns: list[Pattern], due: Due | None, **template: Any) -> None:
+        r = patterns[0]
+        if due is None:
+            self.emit(patterns, MISSING, **template)
+            return
+        closed = [r.copy().add({"status": "closed"}), *patterns[1:]]
+        self.emit(closed, MISSING, **template)
+        if due.kind == "at_closure":
+            self.emit([r.copy().add({"status": "open"}), *patterns[1:]], PENDING, **template)
+            return
+        idx = next(i for i, p in enumerate(patterns) if p.alias == due.alias)
+        rest = patterns[:]
+        rest[0] = r.copy().add({"status": "open"})
+        start = rest[idx]
+        if due.alias == "r":
+            over = {"$gt": {"as_of_w": {"$add": {"$l": {"$m": due.field}, "$r": due.days}}}}
+            not_over = {"$lte": {"as_of_w": {"$add": {"$l": {"$m": due.field}, "$r": due.days}}}}
+        else:
+            over = {"$lt": {due.field: {"$add": {"$l": {"r": "as_of_w"}, "$r": -due.days}}}}
+            not_over = {"$gte": {due.field: {"$add": {"$l": {"r": "as_of_w"}, "$r": -due.days}}}}
+        for term, kind in ((over, MISSING), (not_over, PENDING)):
+            variant = rest[:]
+            variant[idx] = start.copy().add(_ex(due.field), term)
+            self.emit(variant, kind, **template)
+        unknown = rest[:]
+        unknown[idx] = start.copy().add(_nex(due.presence))
+        self.emit(unknown, INSUFFICIENT, **template)
+
+    # -- the subject and its requirements -----------------------------------
+    def subject_pattern(self) -> Pattern:
+        rule = self.rule
+        return Pattern("x", rule.subject_fact).add(*(test_json(t, "x") for t in rule.subject_where))
+
+    def no_subject(self) -> None:
+        rule = self.rule
+        inone = rule.if_none
+        absent = Pattern("x", rule.subject_fact, negated=True).add(*(test_json(t, "x") for t in rule.subject_where))
+        code = inone.code or ""
+        base = self.response()
+        if inone.unknown_unless:
+            self.emit([self.response().add(_nex(inone.unknown_unless)), absent], INSUFFICIENT,
+                      code or inone.unknown_unless, ptr=inone.evidence)
+            base = base.add(_ex(inone.unknown_unless))
+        if inone.status == "gap":
+            self.with_due([base, absent], rule.due, code=code, ptr=inone.evidence)
+        elif inone.status == "not_applicable":
+            self.emit([base, absent], NA, reason=inone.reason)
+        else:
+            self.emit([base, absent], INSUFFICIENT, code, ptr=inone.evidence)
+
+    def requirement(self, req: Requirement) -> None:
+        sa = self.subject_alias
+        r = self.response()
+        x = r if sa == "r" else self.subject_pattern()
+        extra: list[Pattern] = []
+        for i, cond in enumerate(req.when):
+            if cond.kind == "subject":
+                x.add(*(test_json(t, sa) for t in cond.tests))
+            elif cond.kind == "response":
+                r.add(*(test_json(t, "r") for t in cond.tests))
+            else:
+                extra.append(self.related(cond.related, f"w{i}", cond.kind == "not_exists"))
+        head = [r] if sa == "r" else [r, x]
+        tpl = dict(code=req.code or "", code_field=req.code_field, ptr=req.evidence, relative=True)
+
+        def with_subject(*terms: dict) -> list[Pattern]:
+            s = head[-1].copy().add(*terms)
+            return [*head[:-1], s, *extra]
+
+        def unmet(patterns: list[Pattern]) -> None:
+            if req.unknown_if is None:
+                self.with_due(patterns, req.due, **tpl)
+                return
+            self.emit([*patterns, self.related(req.unknown_if, "u", negated=False)], INSUFFICIENT, **tpl)
+            self.with_due([*patterns, self.related(req.unknown_if, "u", negated=True)], req.due, **tpl)
+
+        for need in req.needs:
+            self.emit(with_subject(_nex(need)), INSUFFICIENT, **tpl)
+        needs_ok = [_ex(n) for n in req.needs]
+        if req.test is not None:
+            t = req.test
+            unmet(with_subject(_ex(t.null)))
+            if t.cond.op != "ex":
+                unmet(with_subject(_ex(t.primary), *needs_ok, cond_json(t.cond.negated(), sa)))
+            self.emit(with_subject(_nex(t.primary), _nex(t.null)), INSUFFICIENT, **tpl)
+        else:
+            absent = self.related(req.exists, f"n{req.index}", negated=True)
+            unmet([*with_subject(*needs_ok), absent])
+
+    def compile(self) -> list[tuple[list[Pattern], Template]]:
+        self.applies()
+        if self.rule.subject_fact != "response":
+            self.no_subject()
+        for req in self.rule.requires:
+            self.requirement(req)
+        return self.variants
+
+
+def compile_rule(rule: Rule) -> list[tuple[dict, Template]]:
+    """The durable-rules definitions (without ``run``) of one rule, each with what its action records."""
+    out = []
+    for patterns, template in _Compiler(rule).compile():
+        terms = [{"s": {"t": "sentinel"}}]
+        for p in patterns:
+            key = f"{p.alias}$not" if p.negated else p.alias
+            terms.append({key: p.define()})
+        out.append(({"all": terms}, template))
+    return out

@@ -1,0 +1,135 @@
+"""The one adapter between shg-check and durable-rules 2.0.28.
+
+It owns every workaround in ../shared/guides/durable-rules-notes.md:
+- its own ``Host`` whose background timer threads never start (``_run`` does
+  nothing), so every action runs on the calling thread, in order;
+- one ruleset per adapter under a fresh name; definitions deep-copied, since
+  ``set_rulesets`` deletes ``run`` from what it is given;
+- one fresh ``sid`` per record and only one live at a time, its state always
+  deleted afterwards (the engine holds at most 1024 states);
+- the whole record asserted as one batch, with a sentinel fact last and a
+  sentinel term first in every rule (negation is then order-proof);
+- a rule that always fires on the sentinel: ``delete_state`` is safe, and a
+  batch the engine silently truncated is detected and reported;
+- facts normalised: whole numbers only (dates as epoch days), one type per
+  field, no floats, ``ensure_ascii=False`` by the engine itself, fact ids that
+  are checked for 32-bit FNV-1a collisions, and no join on ``id``;
+- a catch-all pattern so that a fact no rule mentions is still "handled";
+- actions that only append to a list; an exception in one is re-raised.
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any, Callable, Iterable
+
+from durable import engine as durable_engine
+
+from .compiler import Template, compile_rule
+from .findings import Outcome
+from .ir import Rule
+
+_NAMES = itertools.count(1)
+MAX_PROPERTIES = 200  # the engine crashes at about 250 (MAX_OBJECT_PROPERTIES 255)
+
+
+class EngineError(Exception):
+    """The engine could not evaluate one record; the record is reported, the run goes on."""
+
+
+class _QuietHost(durable_engine.Host):
+    """A Host that never starts its background dispatch threads."""
+
+    def _run(self) -> None:  # noqa: D401 - durable-rules hook
+        return None
+
+
+def fnv1a32(text: str) -> int:
+    h = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def _check_fact(fact: dict) -> None:
+    if len(fact) > MAX_PROPERTIES:
+        raise EngineError(f"a {fact.get('t')} fact has {len(fact)} properties (limit {MAX_PROPERTIES})")
+    for key, value in fact.items():
+        if isinstance(value, float) or (value is None):
+            raise EngineError(f"fact field {key!r} is not normalised")
+
+
+class RulesEngine:
+    """Evaluates compiled rules against one record's facts at a time."""
+
+    def __init__(self, rules: Iterable[Rule]):
+        self.rules = list(rules)
+        self.name = f"shg{next(_NAMES)}"
+        self._sink: list[Outcome] | None = None
+        self._sentinel_seen = False
+        self._errors: list[BaseException] = []
+        definition: dict[str, Any] = {}
+        for rule in self.rules:
+            for i, (body, template) in enumerate(compile_rule(rule)):
+                body = copy.deepcopy(body)
+                body["run"] = self._action(template)
+                definition[f"{rule.id}#{i}"] = body
+        definition["zz-sentinel"] = {"all": [{"s": {"t": "sentinel"}}], "run": self._sentinel}
+        definition["zz-catch-all"] = {"all": [{"a": {"$ex": {"t": 1}}}, {"b": {"t": "never"}}],
+                                    "run": self._sentinel}
+        self.rule_count = len(definition)
+        self._host = _QuietHost()
+        # set_rulesets deletes each 'run' from what it is given; the dict is built
+        # for this call only (never deep-copy it: that would copy the bound actions' self).
+        self.definition = {k: {kk: vv for kk, vv in v.items() if kk != "run"} for k, v in definition.items()}
+        self._host.set_rulesets({self.name: definition})
+        self._sids = itertools.count(1)
+
+    def _action(self, tpl: Template) -> Callable[[Any], None]:
+        def act(c: Any) -> None:
+            try:
+                ptr, code = tpl.ptr, tpl.code
+                if tpl.relative:
+                    subject = c._m.get("x") or c._m["r"]
+                    ptr = subject["ptr"] + tpl.ptr
+                    if tpl.code_field:
+                        code = str(subject.get(tpl.code_field, ""))
+                self._sink.append(Outcome(tpl.rule, tpl.kind, code, ptr, tpl.reason))
+            except BaseException as exc:  # the engine would swallow it: keep it for evaluate()
+                self._errors.append(exc)
+        return act
+
+    def _sentinel(self, c: Any) -> None:
+        self._sentinel_seen = True
+
+    def evaluate(self, facts: list[dict]) -> dict[str, set[Outcome]]:
+        """All outcomes, by rule id, for one record's facts."""
+        sid = str(next(self._sids))
+        batch = []
+        seen_hashes = {fnv1a32(sid)}
+        for n, fact in enumerate(facts):
+            _check_fact(fact)
+            fid = f"{sid}.{n}"
+            while fnv1a32(fid) in seen_hashes:
+                fid += "~"
+            seen_hashes.add(fnv1a32(fid))
+            batch.append({**fact, "sid": sid, "id": fid})
+        batch.append({"t": "sentinel", "sid": sid, "id": f"{sid}.sentinel"})
+        self._sink, self._sentinel_seen, self._errors = [], False, []
+        try:
+            self._host.assert_facts(self.name, batch)
+        except durable_engine.MessageNotHandledException:
+            raise EngineError("the engine did not accept the record's facts") from None
+        finally:
+            try:
+                self._host.delete_state(self.name, sid)
+            except BaseException:  # pragma: no cover - only after a failed batch
+                pass
+        if self._errors:
+            raise EngineError(f"an action failed: {type(self._errors[0]).__name__}")
+        if not self._sentinel_seen:
+            raise EngineError("the engine dropped part of the record (sentinel not reached)")
+        result: dict[str, set[Outcome]] = {rule.id: set() for rule in self.rules}
+        for outcome in self._sink:
+            result[outcome.rule].add(outcome)
+        return result

@@ -1,0 +1,95 @@
+"""Findings: what each rule concluded about one response, from the outcomes that fired.
+
+An evaluator (the engine, or the oracle in tests) reports *outcomes*: small
+facts about what it matched. ``resolve`` turns one rule's outcomes into one
+finding with a fixed precedence, documented in the README:
+not_applicable > gap > insufficient_data > pending > met.
+A gap is reported only where the record proves it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .ir import Rule
+from .vocab import label_of
+
+STATUSES = ("met", "gap", "pending", "not_applicable", "insufficient_data")
+NA, MISSING, PENDING, INSUFFICIENT = "na", "missing", "pending", "insufficient"
+
+
+@dataclass(frozen=True, order=True)
+class Outcome:
+    rule: str
+    kind: str          # na | missing | pending | insufficient
+    code: str = ""     # a role, item, child id or field the outcome is about
+    ptr: str = ""      # JSON pointer of the evidence
+    reason: str = ""   # for na: which condition
+
+
+@dataclass
+class Finding:
+    rule: str
+    status: str
+    severity: str
+    section: str
+    clause: str
+    title: str
+    message: str
+    missing: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        out = {
+            "rule": self.rule, "status": self.status, "severity": self.severity,
+            "policy": {"section": self.section, "clause": self.clause},
+            "title": self.title, "message": self.message,
+            "missing": self.missing, "evidence": self.evidence,
+        }
+        if self.unknown:
+            out["unknown"] = self.unknown
+        if self.pending:
+            out["not_yet_due"] = self.pending
+        return out
+
+
+def _codes(outcomes: Iterable[Outcome]) -> list[str]:
+    return sorted({o.code for o in outcomes if o.code})
+
+
+def _labels(codes: list[str]) -> str:
+    return ", ".join(label_of(c) for c in codes)
+
+
+def resolve(rule: Rule, outcomes: Iterable[Outcome]) -> Finding:
+    """One finding for ``rule`` from everything that fired for it on one response."""
+    by_kind: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        by_kind.setdefault(o.kind, []).append(o)
+    base = dict(rule=rule.id, severity=rule.severity, section=rule.section, clause=rule.clause,
+                title=rule.title)
+    if NA in by_kind:
+        reasons = sorted({o.reason for o in by_kind[NA]})
+        return Finding(status="not_applicable", message=f"Not applicable: {'; '.join(reasons)}.", **base)
+    missing = by_kind.get(MISSING, [])
+    unknown = _codes(by_kind.get(INSUFFICIENT, []))
+    pending = _codes(by_kind.get(PENDING, []))
+    if missing:
+        codes = _codes(missing)
+        text = rule.message or rule.title
+        msg = f"{text} Missing: {_labels(codes)}." if codes else text
+        if unknown:
+            msg += f" Not in the record, so not judged: {_labels(unknown)}."
+        return Finding(status="gap", message=msg, missing=codes,
+                       evidence=sorted({o.ptr for o in missing}), unknown=unknown, pending=pending, **base)
+    if unknown:
+        return Finding(status="insufficient_data",
+                       message=f"The record does not show enough to judge this: {_labels(unknown)}.",
+                       evidence=sorted({o.ptr for o in by_kind[INSUFFICIENT]}), unknown=unknown,
+                       pending=pending, **base)
+    if pending:
+        return Finding(status="pending", message=f"Not yet due on this open response: {_labels(pending)}.",
+                       evidence=sorted({o.ptr for o in by_kind[PENDING]}), pending=pending, **base)
+    return Finding(status="met", message=f"Met: {rule.title}.", **base)

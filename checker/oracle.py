@@ -1,0 +1,153 @@
+"""A plain-Python evaluation of the same normalised rules: the test oracle.
+
+It reads the rule semantics directly (subject, requirements, due, applies)
+rather than the engine's compiled patterns, so a disagreement with the
+engine points at the compiler or the adapter. It is also what ``--engine
+python`` runs, for comparison.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from typing import Any, Iterable
+
+from .findings import INSUFFICIENT, MISSING, NA, PENDING, Outcome
+from .ir import Condition, Due, Ref, Related, Requirement, Rule, Test
+from .workdays import from_epoch_day
+
+_OPS = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gte": operator.ge,
+        "lt": operator.lt, "lte": operator.le}
+
+
+def not_in_force_reason(rule: Rule) -> str:
+    return f"identified before the chapter came into force ({from_epoch_day(rule.in_force_from).isoformat()})"
+
+
+def _value(v: Any, env: dict[str, dict]) -> Any:
+    if isinstance(v, Ref):
+        got = env.get(v.alias, {}).get(v.field)
+        return got if got is None or not v.offset else got + v.offset
+    return v
+
+
+def holds(test: Test, fact: dict, env: dict[str, dict]) -> bool:
+    c = test.cond
+    if c.op == "ex":
+        return c.field in fact
+    if c.op == "nex":
+        return c.field not in fact
+    if c.op in ("rec", "unk"):
+        return (c.field in fact or c.value in fact) == (c.op == "rec")
+    if c.field not in fact:
+        return False
+    have = fact[c.field]
+    if c.op in ("in", "nin"):
+        return (have in c.value) == (c.op == "in")
+    want = _value(c.value, env)
+    if want is None:
+        return False
+    return _OPS[c.op](have, want)
+
+
+def _matches(tests: Iterable[Test], fact: dict, env: dict[str, dict]) -> bool:
+    return all(holds(t, fact, env) for t in tests)
+
+
+def _any(related: Related, by_type: dict[str, list[dict]], env: dict[str, dict]) -> bool:
+    return any(_matches(related.where, f, env) for f in by_type.get(related.fact, []))
+
+
+def _condition(cond: Condition, by_type, env) -> bool:
+    if cond.kind == "subject":
+        return _matches(cond.tests, env["x"], env)
+    if cond.kind == "response":
+        return _matches(cond.tests, env["r"], env)
+    found = _any(cond.related, by_type, env)
+    return found if cond.kind == "exists" else not found
+
+
+def _due(rule: Rule, due: Due | None, env, code: str, ptr: str) -> Outcome:
+    r = env["r"]
+    if due is None or r["status"] == "closed":
+        return Outcome(rule.id, MISSING, code, ptr)
+    if due.kind == "at_closure":
+        return Outcome(rule.id, PENDING, code, ptr)
+    start = env[due.alias]
+    if due.field not in start:
+        return Outcome(rule.id, INSUFFICIENT, code, ptr)
+    if r["as_of_w"] > start[due.field] + due.days:
+        return Outcome(rule.id, MISSING, code, ptr)
+    return Outcome(rule.id, PENDING, code, ptr)
+
+
+def _applies(rule: Rule, by_type, env) -> list[Outcome]:
+    r = env["r"]
+    out = []
+    if r["identified_on_d"] < rule.in_force_from:
+        out.append(Outcome(rule.id, NA, reason=not_in_force_reason(rule)))
+    for cond in rule.applies:
+        if cond.kind == "response":
+            for t in cond.tests:
+                if t.cond.op not in ("ex", "nex", "rec", "unk") and t.primary not in r and t.null not in r:
+                    out.append(Outcome(rule.id, INSUFFICIENT, t.name, ""))
+                elif not holds(t, r, env):
+                    out.append(Outcome(rule.id, NA, reason=rule.applies_reason))
+        elif not _condition(cond, by_type, env):
+            out.append(Outcome(rule.id, NA, reason=rule.applies_reason))
+    return out
+
+
+def _requirement(rule: Rule, req: Requirement, x: dict, by_type, env) -> list[Outcome]:
+    code = req.code if req.code is not None else str(x.get(req.code_field, ""))
+    ptr = x["ptr"] + req.evidence
+    if req.unknown_if is not None and _any(req.unknown_if, by_type, env):
+        unmet = Outcome(rule.id, INSUFFICIENT, code, ptr)
+    else:
+        unmet = None
+    out = [Outcome(rule.id, INSUFFICIENT, code, ptr) for n in req.needs if n not in x]
+    needs_ok = not out
+    if req.test is not None:
+        t = req.test
+        if t.null in x:
+            out.append(unmet or _due(rule, req.due, env, code, ptr))
+        if t.primary in x and needs_ok and not holds(t, x, env):
+            out.append(unmet or _due(rule, req.due, env, code, ptr))
+        if t.primary not in x and t.null not in x:
+            out.append(Outcome(rule.id, INSUFFICIENT, code, ptr))
+    elif needs_ok and not _any(req.exists, by_type, env):
+        out.append(unmet or _due(rule, req.due, env, code, ptr))
+    return out
+
+
+def evaluate_rule(rule: Rule, facts: list[dict]) -> set[Outcome]:
+    by_type: dict[str, list[dict]] = {}
+    for f in facts:
+        by_type.setdefault(f["t"], []).append(f)
+    r = by_type["response"][0]
+    env: dict[str, dict] = {"r": r}
+    outcomes = set(_applies(rule, by_type, env))
+    if rule.subject_fact == "response":
+        subjects = [r]
+    else:
+        subjects = [f for f in by_type.get(rule.subject_fact, []) if _matches(rule.subject_where, f, env)]
+    if not subjects:
+        inone = rule.if_none
+        code = inone.code or ""
+        if inone.unknown_unless and inone.unknown_unless not in r:
+            outcomes.add(Outcome(rule.id, INSUFFICIENT, code or inone.unknown_unless, inone.evidence))
+        elif inone.status == "gap":
+            outcomes.add(_due(rule, rule.due, env, code, inone.evidence))
+        elif inone.status == "not_applicable":
+            outcomes.add(Outcome(rule.id, NA, reason=inone.reason))
+        else:
+            outcomes.add(Outcome(rule.id, INSUFFICIENT, code, inone.evidence))
+    for x in subjects:
+        env = {"r": r, "x": x}
+        for req in rule.requires:
+            if all(_condition(c, by_type, env) for c in req.when):
+                outcomes.update(_requirement(rule, req, x, by_type, env))
+    return outcomes
+
+
+def evaluate(rules: Iterable[Rule], facts: list[dict]) -> dict[str, set[Outcome]]:
+    return {rule.id: evaluate_rule(rule, facts) for rule in rules}

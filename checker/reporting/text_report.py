@@ -1,0 +1,62 @@
+"""A readable summary per response with its gaps, for a terminal or an e-mail."""
+from __future__ import annotations
+
+from ..api import Report
+
+WIDTH = 78
+
+
+def _section(title: str) -> list[str]:
+    return ["", title, "-" * len(title)]
+
+
+def render_text(report: Report) -> str:
+    s = report.summary()
+    rb = report.rulebook
+    lines = [
+        f"shg-check gap report, as of {report.as_of.isoformat()}",
+        f"Rules: {rb.version} ({rb.directory})",
+        f"Responses checked: {s['responses_checked']}; with gaps: {s['responses_with_gaps']}; "
+        f"gaps: {sum(s['gaps_by_severity'].values())} "
+        f"(high {s['gaps_by_severity']['high']}, medium {s['gaps_by_severity']['medium']}, "
+        f"low {s['gaps_by_severity']['low']}); input errors: {s['input_errors']}",
+    ]
+    if report.groups is not None:
+        lines += _groups(report)
+    lines += _section("Responses")
+    for r in report.responses:
+        c = r.counts()
+        lines.append("")
+        lines.append(f"{r.response_id} ({r.status}, identified {r.identified_on}): "
+                     f"{c['gap']} gap(s), {c['pending']} pending, {c['insufficient_data']} insufficient data, "
+                     f"{c['met']} met, {c['not_applicable']} not applicable")
+        for f in r.gaps():
+            lines.append(f"  GAP [{f.severity}] section {f.section} ({f.clause}) {f.rule}")
+            lines.append(f"      {f.message}")
+            if f.evidence:
+                lines.append(f"      Evidence: {', '.join(f.evidence)}")
+    if report.input_errors:
+        lines += _section("Input errors (these records were not checked)")
+        for e in report.input_errors:
+            where = f"line {e.line}, " if e.line else ""
+            lines.append(f"  {e.source}: {where}record {e.record or '-'}, {e.path or '(whole record)'}: {e.message}")
+    lines += _section("Parameters used")
+    for p in rb.parameters.values():
+        unit = f" {p.unit}" if p.unit and p.unit != "date" else ""
+        lines.append(f"  {p.name} = {p.value}{unit}  [{p.source}]")
+    return "\n".join(lines) + "\n"
+
+
+def _groups(report: Report) -> list[str]:
+    lines = _section("Possible self-harm groups")
+    groups = sorted(report.groups, key=lambda g: (bool(g.get("escalated")), g.get("first_date", "")))
+    if not groups:
+        lines.append("  none found")
+    for g in groups:
+        state = "ESCALATED" if g.get("escalated") else "NOT ESCALATED"
+        members = ", ".join(g.get("members", []))
+        lines.append(f"  {state}: {g.get('basis', '?')} group of {len(g.get('members', []))} "
+                     f"({members}), {g.get('first_date', '?')} to {g.get('last_date', '?')}")
+        for f in g.get("findings", []):
+            lines.append(f"      GAP [{f.get('severity')}] section {f['policy']['section']}: {f['message']}")
+    return lines

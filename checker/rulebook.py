@@ -1,0 +1,333 @@
+"""Loading the rules: YAML files validated against the rule schema, then normalised.
+
+Nothing is evaluated until every rule file has passed its schema and the
+checks the schema cannot express (unique ids, known facts, fields and
+parameters). A rule file is data: YAML is read with ``safe_load``, so no tag
+can construct a Python object, and the schema admits only conditions.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .catalogue import FACTS, SINGLETONS
+from .errors import ConfigError
+from .ir import Cond, Condition, Due, IfNone, Ref, Related, Requirement, Rule, Test
+from .params import Parameter, load_parameters
+
+PARAMETERS_FILE = "parameters.yaml"
+ALWAYS_PRESENT = {"response": {"status", "identified_on", "as_of"}}
+ALIASES = {"response": "r", "subject": "x"}
+
+
+@lru_cache(maxsize=1)
+def rule_validator() -> jsonschema.Draft202012Validator:
+    text = resources.files("checker").joinpath("schemas/rule.schema.json").read_text(encoding="utf-8")
+    return jsonschema.Draft202012Validator(json.loads(text))
+
+
+def _pointer(path) -> str:
+    return "".join(f"/{p}" for p in path) or "/"
+
+
+def _schema_problems(doc: Any) -> list[str]:
+    problems = []
+    for err in sorted(rule_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+        best = jsonschema.exceptions.best_match([err])
+        where = _pointer(best.absolute_path)
+        if best.validator == "required":
+            missing = [p for p in best.validator_value if isinstance(best.instance, dict) and p not in best.instance]
+            problems.append(f"{where}: missing required field {', '.join(map(repr, missing))}")
+        elif best.validator == "additionalProperties":
+            problems.append(f"{where}: unknown field(s) {best.message.split('(')[-1].rstrip(')')}")
+        elif best.validator == "enum":
+            problems.append(f"{where}: must be one of {', '.join(map(str, best.validator_value))}")
+        else:
+            problems.append(f"{where}: {best.message}")
+    return problems
+
+
+@dataclass
+class Rulebook:
+    rules: list[Rule]
+    parameters: dict[str, Parameter]
+    directory: Path
+    digest: str
+    version: str
+
+    def by_id(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+def rule_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*.yaml") if p.name != PARAMETERS_FILE)
+
+
+def read_rule_file(path: Path) -> dict:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{path}: a rule file holds one mapping (id, title, policy, ...)")
+    return doc
+
+
+def load_rulebook(directory: Path, params_override: Path | None = None) -> Rulebook:
+    """Read, validate and normalise every rule under ``directory``; raise ConfigError listing every problem."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ConfigError(f"{directory}: rules directory not found")
+    params = load_parameters(directory / PARAMETERS_FILE, params_override)
+    problems: list[str] = []
+    docs: list[tuple[Path, dict]] = []
+    for path in rule_files(directory):
+        try:
+            doc = read_rule_file(path)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            continue
+        problems.extend(f"{path}: {p}" for p in _schema_problems(doc))
+        docs.append((path, doc))
+    if problems:
+        raise ConfigError("invalid rules:\n  " + "\n  ".join(problems))
+    seen: dict[str, Path] = {}
+    rules = []
+    for path, doc in docs:
+        if doc["id"] in seen:
+            problems.append(f"{path}: duplicate rule id {doc['id']!r} (also in {seen[doc['id']]})")
+            continue
+        seen[doc["id"]] = path
+        try:
+            rules.append(normalise(doc, params, str(path)))
+        except ConfigError as exc:
+            problems.append(f"{path}: {exc}")
+    if problems:
+        raise ConfigError("invalid rules:\n  " + "\n  ".join(problems))
+    if not rules:
+        raise ConfigError(f"{directory}: no rule files (*.yaml) found")
+    rules.sort(key=lambda r: (_section_key(r.section), r.id))
+    digest = _digest(docs, params)
+    return Rulebook(rules, params, directory, digest, f"{len(rules)} rules, sha256 {digest[:12]}")
+
+
+def _section_key(section: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in section.split("."))
+
+
+def _digest(docs: list[tuple[Path, dict]], params: dict[str, Parameter]) -> str:
+    h = hashlib.sha256()
+    for _, doc in sorted(docs, key=lambda d: d[1]["id"]):
+        h.update(json.dumps(doc, sort_keys=True, default=str).encode())
+    h.update(json.dumps({k: [p.value, p.source] for k, p in sorted(params.items())}, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+class _Normaliser:
+    def __init__(self, doc: dict, params: dict[str, Parameter]):
+        self.doc, self.params = doc, params
+        self.subject = doc["subject"]["fact"]
+        self.used_params: set[str] = set()
+
+    def fail(self, message: str):
+        raise ConfigError(message)
+
+    def amount(self, value: Any) -> int:
+        if isinstance(value, dict):
+            name = value["param"]
+            if name not in self.params:
+                self.fail(f"unknown parameter {name!r}")
+            self.used_params.add(name)
+            return self.params[name].engine_value()
+        return int(value)
+
+    def fact_of(self, alias_name: str) -> str:
+        return "response" if alias_name == "response" else self.subject
+
+    def ref(self, text: str, plus: int = 0, how: str = "d") -> tuple[Ref, str]:
+        alias_name, fname = text.split(".", 1)
+        fact = self.fact_of(alias_name)
+        kind = FACTS[fact].get(fname)
+        if kind is None:
+            self.fail(f"{text}: {fact} has no field {fname!r}")
+        if alias_name == "response" and fname not in ALWAYS_PRESENT["response"] and self.subject != "response":
+            self.fail(f"{text}: only response.identified_on, response.as_of and response.status may be referred to")
+        alias = "r" if alias_name == "response" or self.subject == "response" else "x"
+        encoded = f"{fname}_{how}" if kind == "date" else fname
+        return Ref(alias, encoded, plus), kind
+
+    def operand(self, value: Any, kind: str, how: str = "d") -> Any:
+        if isinstance(value, dict) and "ref" in value:
+            offset = self.amount(value.get("plus_days", 0)) - self.amount(value.get("minus_days", 0))
+            ref, rkind = self.ref(value["ref"], offset, how)
+            if rkind != kind:
+                self.fail(f"{value['ref']}: compares a {kind} with a {rkind}")
+            return ref
+        if isinstance(value, dict) and "param" in value:
+            return self.amount(value)
+        if kind == "date":
+            self.fail("a date can only be compared with another date ({ref: ...})")
+        expected = {"str": str, "int": int, "bool": bool}[kind]
+        if type(value) is not expected:
+            self.fail(f"{value!r} is not a {kind}")
+        return value
+
+    def test(self, fact: str, fname: str, spec: Any) -> Test:
+        kind = FACTS[fact].get(fname)
+        if kind is None:
+            self.fail(f"{fact} has no field {fname!r} (known: {', '.join(FACTS[fact])})")
+        primary = f"{fname}_d" if kind == "date" else fname
+        null = f"{fname}__null"
+        if not isinstance(spec, dict):
+            spec = {"eq": spec}
+        (op, value), = spec.items()
+        if op == "present":
+            return Test(fname, primary, null, Cond(primary, "ex" if value else "nex"))
+        if op == "recorded":
+            return Test(fname, primary, null, Cond(primary, "rec" if value else "unk", null))
+        if op == "within_working_days":
+            if kind != "date":
+                self.fail(f"{fname}: within_working_days needs a date field")
+            ref, _ = self.ref(value["of"]["ref"], self.amount(value["days"]), "w")
+            return Test(fname, primary, null, Cond(f"{fname}_w", "lte", ref))
+        if op in ("in", "not_in"):
+            items = tuple(self.operand(v, kind) for v in value)
+            return Test(fname, primary, null, Cond(primary, "in" if op == "in" else "nin", items))
+        return Test(fname, primary, null, Cond(primary, op, self.operand(value, kind)))
+
+    def tests(self, fact: str, spec: dict | None) -> tuple[Test, ...]:
+        return tuple(self.test(fact, k, v) for k, v in (spec or {}).items())
+
+    def related(self, spec: dict) -> Related:
+        return Related(spec["fact"], self.tests(spec["fact"], spec.get("where")))
+
+    def condition(self, spec: dict, allow_subject: bool = True) -> Condition:
+        (kind, body), = spec.items()
+        if kind == "subject":
+            if not allow_subject:
+                self.fail("'subject' conditions are not allowed in applies")
+            return Condition("subject", self.tests(self.subject, body))
+        if kind == "response":
+            return Condition("response", self.tests("response", body))
+        return Condition(kind, related=self.related(body))
+
+    def due(self, spec: Any) -> Due | None:
+        if spec is None:
+            return None
+        if spec == "at_closure":
+            return Due("at_closure")
+        ref, kind = self.ref(spec["after"], 0, "w")
+        if kind != "date":
+            self.fail(f"due.after: {spec['after']} is not a date")
+        return Due("working_days", self.amount(spec["working_days"]), ref.alias, ref.field,
+                   ref.field[:-2] + "_d")
+
+    def requirement(self, index: int, spec: dict, rule_due: Due | None) -> Requirement:
+        code = spec["code"]
+        code_field = None
+        if isinstance(code, dict):
+            code_field = code["field"]
+            if code_field not in FACTS[self.subject]:
+                self.fail(f"requires[{index}].code: {self.subject} has no field {code_field!r}")
+            code = None
+        when = tuple(self.condition(c) for c in spec.get("when", []))
+        test = exists = None
+        if "test" in spec:
+            if len(spec["test"]) != 1:
+                self.fail(f"requires[{index}].test: test exactly one field (one code per requirement)")
+            test = self.tests(self.subject, spec["test"])[0]
+            if test.cond.op in ("nex", "rec", "unk"):
+                self.fail(f"requires[{index}].test: only a value can be required, not presence or absence")
+        if "exists" in spec:
+            exists = self.related(spec["exists"])
+        needs = [self.test(self.subject, n, {"present": True}).primary for n in spec.get("needs", [])]
+        for t in (exists.where if exists else ()) + ((test,) if test else ()):
+            needs += [r.field for r in t.refs() if r.alias == "x" and r.field not in needs]
+        label = spec.get("label") or (code or code_field or "")
+        unknown_if = self.related(spec["unknown_if"]) if "unknown_if" in spec else None
+        return Requirement(index, code, code_field, label, when, test, exists, tuple(needs), unknown_if,
+                           spec.get("evidence", ""), self.due(spec.get("due")) or rule_due)
+
+    def build(self, source: str) -> Rule:
+        doc = self.doc
+        subject = doc["subject"]
+        if self.subject == "response" and subject.get("where"):
+            self.fail("subject response takes no 'where'; use 'applies'")
+        rule_due = self.due(doc.get("due"))
+        expanded = [one for spec in doc["requires"] for one in expand_codes(spec)]
+        requires = tuple(self.requirement(i, r, rule_due) for i, r in enumerate(expanded))
+        inone = subject.get("if_none", {"status": "not_applicable"})
+        unknown = inone.get("unknown_unless")
+        if unknown and unknown not in FACTS["response"]:
+            self.fail(f"subject.if_none.unknown_unless: response has no field {unknown!r}")
+        if inone["status"] == "gap" and not inone.get("code"):
+            self.fail("subject.if_none: a gap needs a 'code'")
+        none_due = self.due(inone["due"]) if "due" in inone else rule_due
+        if none_due and none_due.alias == "x" and inone["status"] == "gap":
+            self.fail("the due of an absent subject must count from a response date")
+        if_none = IfNone(inone["status"], inone.get("code"), inone.get("evidence", ""), unknown,
+                         inone.get("reason", f"no {subject.get('label', self.subject)} in the record"))
+        applies = tuple(self.condition(c, allow_subject=False) for c in doc.get("applies", []))
+        declared = set(doc.get("parameters", []))
+        self.used_params.add("chapter_in_force_from")
+        in_force = self.amount({"param": "chapter_in_force_from"})
+        undeclared = self.used_params - declared - {"chapter_in_force_from"}
+        if undeclared:
+            self.fail(f"parameters: uses {', '.join(sorted(undeclared))} without listing it")
+        unknown_params = declared - set(self.params)
+        if unknown_params:
+            self.fail(f"parameters: unknown {', '.join(sorted(unknown_params))}")
+        if self.subject not in SINGLETONS and not subject.get("label"):
+            self.fail("subject.label is needed for a fact that can occur many times")
+        policy = doc["policy"]
+        if not policy["clause"].startswith(policy["section"] + "-"):
+            self.fail(f"policy.clause {policy['clause']} is not in section {policy['section']}")
+        return Rule(
+            id=doc["id"], title=doc["title"], section=policy["section"], clause=policy["clause"],
+            also=tuple(policy.get("also", [])), severity=doc["severity"],
+            description=" ".join(doc.get("description", "").split()),
+            message=" ".join(doc.get("message", "").split()),
+            parameters=tuple(sorted(declared | {"chapter_in_force_from"})),
+            in_force_from=in_force, applies=applies,
+            applies_reason=doc.get("applies_reason", "the rule's conditions do not hold for this response"),
+            subject_fact=self.subject, subject_where=self.tests(self.subject, subject.get("where")),
+            subject_label=subject.get("label", self.subject.replace("_", " ")), if_none=if_none,
+            requires=requires, due=none_due, source=source, raw=doc,
+        )
+
+
+def _substitute(value: Any, code: str) -> Any:
+    if value == "$code":
+        return code
+    if isinstance(value, dict):
+        return {k: _substitute(v, code) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, code) for v in value]
+    return value
+
+
+def expand_codes(spec: dict) -> list[dict]:
+    """``codes: [a, b]`` is one requirement per code, with "$code" in its conditions replaced."""
+    if "codes" not in spec:
+        return [spec]
+    rest = {k: v for k, v in spec.items() if k != "codes"}
+    return [{**_substitute(rest, code), "code": code} for code in spec["codes"]]
+
+
+def normalise(doc: dict, params: dict[str, Parameter], source: str = "") -> Rule:
+    return _Normaliser(doc, params).build(source)

@@ -1,0 +1,272 @@
+"""Validating input records against the exchange-format schemas.
+
+A record is valid when it satisfies its JSON Schema (``checker/schemas``) and
+the checks a schema cannot express (ids that must be unique, ids that must
+refer to something in the record). Every problem of a record is reported,
+sorted by JSON pointer, and an invalid record is left out of the check.
+
+Messages are built here from the schema keyword and the schema itself, never
+from jsonschema's own messages, which quote the input value (possibly a
+child's name).
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from checker.errors import InputError, looks_like_field_name
+from checker.loading import RawItem, is_usable_id, iter_raw, record_label
+
+Problem = tuple[str, str]  # (JSON pointer, message)
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_MESSAGE = "must be a real date in the form YYYY-MM-DD"
+UNSHOWN_PROPERTY = "has an unexpected property (its name is not shown as it is not a field name)"
+FORMAT_CHECKER = FormatChecker(formats=())
+
+
+@FORMAT_CHECKER.checks("date")
+def is_date(value: object) -> bool:
+    """True for a real calendar date written exactly YYYY-MM-DD (non-strings are left to ``type``)."""
+    if not isinstance(value, str):
+        return True
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Record:
+    """A valid input record and where it came from."""
+
+    source: str
+    position: int
+    line: int | None
+    data: dict
+
+
+@dataclass
+class LoadResult:
+    """Valid records, in input order, and the errors of everything else."""
+
+    records: list[Record] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+
+def load_responses(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
+    """Read and validate response records; a repeated ``response_id`` is an error (the first is kept)."""
+    return _load(iter_raw(paths, "response"), validate_response, "response_id")
+
+
+def load_incidents(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
+    """Read and validate incident feed rows; a repeated ``incident_id`` is an error (the first is kept)."""
+    return _load(iter_raw(paths, "incident"), validate_incident, "incident_id")
+
+
+def validate_response(data: object) -> list[Problem]:
+    """Every problem of one response record, sorted by JSON pointer ([] when valid)."""
+    problems = _schema_problems(validator("response-record"), data)
+    if isinstance(data, dict):
+        problems.extend(_response_reference_problems(data))
+    return _sorted(problems)
+
+
+def validate_incident(data: object) -> list[Problem]:
+    """Every problem of one incident feed row, sorted by JSON pointer ([] when valid)."""
+    return _sorted(_schema_problems(validator("incident"), data))
+
+
+@cache
+def schema(name: str) -> dict:
+    """The JSON Schema ``checker/schemas/<name>.schema.json``."""
+    text = (files("checker") / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """A compiled validator for schema ``name``, with the strict ``date`` format check."""
+    return Draft202012Validator(schema(name), format_checker=FORMAT_CHECKER)
+
+
+# -- loading -----------------------------------------------------------------------------------------------------
+
+
+def _load(items: Iterable[RawItem | InputError], validate: Callable[[object], list[Problem]], id_key: str) -> LoadResult:
+    result = LoadResult()
+    first_seen: dict[str, RawItem] = {}
+    for item in items:
+        if isinstance(item, InputError):
+            result.errors.append(item)
+            continue
+        problems = validate(item.data)
+        record_id = item.data.get(id_key) if isinstance(item.data, dict) else None
+        if is_usable_id(record_id):
+            first = first_seen.setdefault(record_id, item)
+            if first is not item:
+                problems = _sorted([*problems, (f"/{id_key}", f"duplicate {id_key}: first seen in {first.source} #{first.position}")])
+        if problems:
+            label = record_label(item.data, id_key, item.position)
+            result.errors.extend(InputError(item.source, label, path, message, item.line) for path, message in problems)
+        else:
+            result.records.append(Record(item.source, item.position, item.line, item.data))  # type: ignore[arg-type]
+    return result
+
+
+# -- schema errors to messages -----------------------------------------------------------------------------------
+
+
+def _schema_problems(checker: Draft202012Validator, data: object) -> list[Problem]:
+    problems: list[Problem] = []
+    for error in checker.iter_errors(data):
+        problems.extend(_describe(error))
+    return problems
+
+
+def _describe(error: ValidationError) -> Iterator[Problem]:
+    """(pointer, message) pairs for one jsonschema error, built without input values."""
+    pointer = _pointer(error.absolute_path)
+    keyword, expected = error.validator, error.validator_value
+    own_schema = error.schema if isinstance(error.schema, dict) else {}
+    custom = own_schema.get("errorMessage")
+    if keyword == "required" and isinstance(error.instance, dict):
+        for name in expected:
+            if name not in error.instance:
+                yield f"{pointer}/{_escape(name)}", custom or f'required property "{name}" is missing'
+    elif keyword == "additionalProperties" and isinstance(error.instance, dict):
+        for name in _unexpected(error.instance, own_schema):
+            if looks_like_field_name(name):
+                yield f"{pointer}/{_escape(name)}", f'unexpected property "{name}"'
+            else:
+                yield pointer, UNSHOWN_PROPERTY
+    elif custom:
+        yield pointer, custom
+    elif keyword == "anyOf" and _alternatives_required(expected):
+        names = [branch["required"][0] for branch in expected]
+        others = " or ".join(f'"{n}"' for n in names[1:])
+        yield f"{pointer}/{_escape(names[0])}", f'required property "{names[0]}" (or {others}) is missing'
+    else:
+        yield pointer, _message(keyword, expected)
+
+
+def _message(keyword: str, expected: object) -> str:
+    """Plain-English message for a keyword, from the schema's expectation only."""
+    if keyword == "type":
+        types = expected if isinstance(expected, list) else [expected]
+        named = " or ".join(t for t in types if t != "null")
+        return f"must be of type {named}" + (" or null" if "null" in types else "")
+    if keyword == "enum":
+        values = [v for v in expected if v is not None]  # type: ignore[union-attr]
+        return "must be one of: " + ", ".join(str(v) for v in values) + (" (or null)" if None in expected else "")  # type: ignore[operator]
+    if keyword == "format":
+        return DATE_MESSAGE if expected == "date" else f"must be a valid {expected}"
+    if keyword == "minLength":
+        return "must not be empty" if expected == 1 else f"must be at least {expected} characters long"
+    if keyword == "minItems":
+        return "must not be empty" if expected == 1 else f"must have at least {expected} items"
+    if keyword == "minimum":
+        return f"must be at least {expected}"
+    if keyword == "maximum":
+        return f"must be at most {expected}"
+    if keyword == "pattern":
+        return f"must match the pattern {expected}"
+    if keyword == "uniqueItems":
+        return "must not contain duplicates"
+    if keyword == "const":
+        return f"must be {json.dumps(expected)}"
+    return f'is not valid (fails the "{keyword}" rule of the schema)'
+
+
+def _unexpected(instance: dict, schema_: dict) -> list[str]:
+    known = schema_.get("properties", {})
+    patterns = [re.compile(p) for p in schema_.get("patternProperties", {})]
+    return [k for k in instance if k not in known and not any(p.search(k) for p in patterns)]
+
+
+def _alternatives_required(branches: object) -> bool:
+    return isinstance(branches, list) and len(branches) > 1 and all(
+        isinstance(b, dict) and set(b) == {"required"} and len(b["required"]) == 1 for b in branches)
+
+
+# -- checks the schema cannot express ----------------------------------------------------------------------------
+
+
+def _response_reference_problems(data: dict) -> Iterator[Problem]:
+    """Unique ids, and ids that must refer to something inside the record."""
+    people = data.get("young_people")
+    if isinstance(people, list):
+        first_person: dict[str, int] = {}
+        for i, person in enumerate(people):
+            if not isinstance(person, dict) or not isinstance(person.get("id"), str):
+                continue
+            own_id = person["id"]
+            if own_id in first_person:
+                yield f"/young_people/{i}/id", f"duplicate young person id: also used by /young_people/{first_person[own_id]}"
+            else:
+                first_person[own_id] = i
+            connections = person.get("connections")
+            for j, connection in enumerate(connections if isinstance(connections, list) else []):
+                if isinstance(connection, dict) and connection.get("to") == own_id:
+                    yield f"/young_people/{i}/connections/{j}/to", "must not be the young person's own id"
+
+    meetings = data.get("meetings")
+    meeting_list = meetings if isinstance(meetings, list) else []
+    meeting_types: dict[str, object] = {}
+    first_meeting: dict[str, int] = {}
+    for i, meeting in enumerate(meeting_list):
+        if isinstance(meeting, dict) and isinstance(meeting.get("id"), str):
+            if meeting["id"] in first_meeting:
+                yield f"/meetings/{i}/id", f"duplicate meeting id: also used by /meetings/{first_meeting[meeting['id']]}"
+            else:
+                first_meeting[meeting["id"]] = i
+                meeting_types[meeting["id"]] = meeting.get("type")
+    for i, meeting in enumerate(meeting_list):
+        target = meeting.get("feeds_back_to") if isinstance(meeting, dict) else None
+        if isinstance(target, str):
+            if target not in meeting_types:
+                yield f"/meetings/{i}/feeds_back_to", "must be the id of a meeting in /meetings"
+            elif target == meeting.get("id"):
+                yield f"/meetings/{i}/feeds_back_to", "must not be the meeting's own id"
+
+    closure = data.get("closure")
+    final = closure.get("final_meeting") if isinstance(closure, dict) else None
+    if isinstance(final, str):
+        if final not in meeting_types:
+            yield "/closure/final_meeting", "must be the id of a meeting in /meetings"
+        elif meeting_types[final] != "final":
+            yield "/closure/final_meeting", 'must be the id of a meeting of type "final"'
+
+
+# -- pointers ----------------------------------------------------------------------------------------------------
+
+
+def _escape(key: object) -> str:
+    """One JSON pointer reference token (RFC 6901)."""
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def _pointer(parts: Iterable[object]) -> str:
+    return "".join("/" + _escape(part) for part in parts)
+
+
+def _pointer_key(problem: Problem) -> tuple:
+    """Sort key: pointer tokens in order, array indexes numerically, then the message."""
+    tokens = problem[0].split("/")[1:] if problem[0] else []
+    return tuple((0, int(t), "") if t.isascii() and t.isdigit() else (1, 0, t) for t in tokens), problem[1]
+
+
+def _sorted(problems: Iterable[Problem]) -> list[Problem]:
+    return sorted(set(problems), key=_pointer_key)

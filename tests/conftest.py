@@ -1,0 +1,28 @@
+"""Shared test helpers."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+_MINIMAL_RESPONSE = {
+    "schema_version": "1.0",
+    "response_id": "R-1",
+    "status": "open",
+    "identified_on": "2026-03-02",
+    "young_people": [{"id": "YP-A"}],
+}
+
+
+def minimal_response(response_id: str = "R-1", **fields: object) -> dict:
+    """The smallest valid response record, with ``fields`` set (a fresh copy each call)."""
+    record = copy.deepcopy(_MINIMAL_RESPONSE)
+    record["response_id"] = response_id
+    record.update(copy.deepcopy(fields))
+    return record
+
+
+@pytest.fixture
+def make_response():
+    """Factory for minimal valid response records: ``make_response("R-2", status="closed", ...)``."""
+    return minimal_response
