@@ -118,17 +118,18 @@ class RulesEngine:
         self._sink, self._sentinel_seen, self._errors = [], False, []
         try:
             self._host.assert_facts(self.name, batch)
-        except durable_engine.MessageNotHandledException:
-            raise EngineError("the engine did not accept the record's facts") from None
-        finally:
-            try:
-                self._host.delete_state(self.name, sid)
-            except BaseException:  # pragma: no cover - only after a failed batch
-                pass
+        except durable_engine.MessageNotHandledException:  # pragma: no cover - the catch-all handles every fact
+            pass
+        truncated = not self._sentinel_seen
+        if truncated:
+            # Part of the batch was dropped: no action may have fired, and delete_state on
+            # such a state can segfault. Assert the sentinel alone so its rule fires first.
+            self._host.assert_fact(self.name, {"t": "sentinel", "sid": sid, "id": f"{sid}.sentinel2"})
+        self._host.delete_state(self.name, sid)
+        if truncated:
+            raise EngineError("the engine dropped part of the record (sentinel not reached)")
         if self._errors:
             raise EngineError(f"an action failed: {type(self._errors[0]).__name__}")
-        if not self._sentinel_seen:
-            raise EngineError("the engine dropped part of the record (sentinel not reached)")
         result: dict[str, set[Outcome]] = {rule.id: set() for rule in self.rules}
         for outcome in self._sink:
             result[outcome.rule].add(outcome)
