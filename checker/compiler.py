@@ -44,8 +44,14 @@ class Pattern:
         p.terms = list(self.terms)
         return p
 
-    def define(self) -> dict:
-        return {"$and": [{"t": self.fact}, *self.terms]}
+    def define(self, copy_no: int = 0) -> dict:
+        return {"$and": [{"t": fact_type_name(self.fact, copy_no)}, *self.terms]}
+
+
+def fact_type_name(fact: str, copy_no: int) -> str:
+    """durable-rules binds a fact to at most one term of a rule, so the k-th term over the same
+    fact type in one rule matches the k-th copy of those facts (see engine.py)."""
+    return fact if copy_no == 0 else f"{fact}~{copy_no}"
 
 
 def _operand(value: Any, own: str) -> Any:
@@ -229,13 +235,16 @@ class _Compiler:
         return self.variants
 
 
-def compile_rule(rule: Rule) -> list[tuple[dict, Template]]:
-    """The durable-rules definitions (without ``run``) of one rule, each with what its action records."""
+def compile_rule(rule: Rule) -> list[tuple[dict, Template, dict[str, int]]]:
+    """The durable-rules definitions (without ``run``) of one rule, each with what its action
+    records and how many copies of each fact type it reads."""
     out = []
     for patterns, template in _Compiler(rule).compile():
         terms = [{"s": {"t": "sentinel"}}]
+        uses: dict[str, int] = {}
         for p in patterns:
             key = f"{p.alias}$not" if p.negated else p.alias
-            terms.append({key: p.define()})
-        out.append(({"all": terms}, template))
+            terms.append({key: p.define(uses.get(p.fact, 0))})
+            uses[p.fact] = uses.get(p.fact, 0) + 1
+        out.append(({"all": terms}, template, uses))
     return out

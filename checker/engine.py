@@ -15,17 +15,20 @@ It owns every workaround in ../shared/guides/durable-rules-notes.md:
   field, no floats, ``ensure_ascii=False`` by the engine itself, fact ids that
   are checked for 32-bit FNV-1a collisions, and no join on ``id``;
 - a catch-all pattern so that a fact no rule mentions is still "handled";
+- durable-rules binds one fact to at most one term of a rule (a fact that
+  satisfies a positive term is invisible to a ``none`` term of the same rule):
+  the k-th term over a fact type reads the k-th copy of those facts, so every
+  term sees every fact, as the oracle does;
 - actions that only append to a list; an exception in one is re-raised.
 """
 from __future__ import annotations
 
-import copy
 import itertools
 from typing import Any, Callable, Iterable
 
 from durable import engine as durable_engine
 
-from .compiler import Template, compile_rule
+from .compiler import Template, compile_rule, fact_type_name
 from .findings import Outcome
 from .ir import Rule
 
@@ -69,11 +72,13 @@ class RulesEngine:
         self._sentinel_seen = False
         self._errors: list[BaseException] = []
         definition: dict[str, Any] = {}
+        self.copies: dict[str, int] = {}
         for rule in self.rules:
-            for i, (body, template) in enumerate(compile_rule(rule)):
-                body = copy.deepcopy(body)
+            for i, (body, template, uses) in enumerate(compile_rule(rule)):
                 body["run"] = self._action(template)
                 definition[f"{rule.id}#{i}"] = body
+                for fact, n in uses.items():
+                    self.copies[fact] = max(self.copies.get(fact, 1), n)
         definition["zz-sentinel"] = {"all": [{"s": {"t": "sentinel"}}], "run": self._sentinel}
         definition["zz-catch-all"] = {"all": [{"a": {"$ex": {"t": 1}}}, {"b": {"t": "never"}}],
                                     "run": self._sentinel}
@@ -109,11 +114,12 @@ class RulesEngine:
         seen_hashes = {fnv1a32(sid)}
         for n, fact in enumerate(facts):
             _check_fact(fact)
-            fid = f"{sid}.{n}"
-            while fnv1a32(fid) in seen_hashes:
-                fid += "~"
-            seen_hashes.add(fnv1a32(fid))
-            batch.append({**fact, "sid": sid, "id": fid})
+            for k in range(self.copies.get(fact["t"], 1)):
+                fid = f"{sid}.{n}" if k == 0 else f"{sid}.{n}~{k}"
+                while fnv1a32(fid) in seen_hashes:
+                    fid += "~"
+                seen_hashes.add(fnv1a32(fid))
+                batch.append({**fact, "t": fact_type_name(fact["t"], k), "sid": sid, "id": fid})
         batch.append({"t": "sentinel", "sid": sid, "id": f"{sid}.sentinel"})
         self._sink, self._sentinel_seen, self._errors = [], False, []
         try:

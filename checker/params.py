@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import ConfigError
 from .workdays import epoch_day
+from .yamlio import read_yaml
 
 
 @dataclass(frozen=True)
@@ -40,20 +39,11 @@ class Parameter:
 
 
 def _read_yaml(path: Path, what: str) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: {what} file not found") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    return read_yaml(path, what)
 
 
 def _check_value(name: str, kind: str, value: Any, where: str) -> Any:
     if kind == "date":
-        if isinstance(value, dt.date):
-            return value.isoformat()
         try:
             dt.date.fromisoformat(str(value))
             if len(str(value)) != 10:

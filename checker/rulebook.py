@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from .catalogue import FACTS, SINGLETONS
 from .errors import ConfigError
 from .ir import Cond, Condition, Due, IfNone, Ref, Related, Requirement, Rule, Test
 from .params import Parameter, load_parameters
+from .yamlio import read_yaml
 
 PARAMETERS_FILE = "parameters.yaml"
 ALWAYS_PRESENT = {"response": {"status", "identified_on", "as_of"}}
@@ -75,14 +75,7 @@ def rule_files(directory: Path) -> list[Path]:
 
 
 def read_rule_file(path: Path) -> dict:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    doc = read_yaml(path, "rule")
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: a rule file holds one mapping (id, title, policy, ...)")
     return doc

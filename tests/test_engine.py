@@ -133,3 +133,19 @@ def test_dates_reach_the_engine_as_whole_numbers():
     response = facts[0]
     assert isinstance(response["identified_on_d"], int) and isinstance(response["identified_on_w"], int)
     assert not any(isinstance(v, str) and v[:4].isdigit() and v[4:5] == "-" for f in facts for v in f.values())
+
+
+def test_one_fact_can_satisfy_two_terms_of_a_rule():
+    """durable-rules binds a fact to one term per rule; the adapter gives each term its own copy.
+
+    Here the same scoping meeting both identifies a group (a `when` term) and has no minutes
+    exported (the `unknown_if` term): the outcome must be insufficient data, not a gap."""
+    rule = rulebook().by_id("scoping-required-outputs")
+    record = {"response_id": "R-E2", "status": "open", "identified_on": "2026-03-02", "young_people": [],
+              "meetings": [{"id": "m1", "type": "scoping", "date": "2026-03-03",
+                            "decisions": {"group_identified": True}}]}
+    eng = RulesEngine([rule])
+    assert eng.copies["meeting"] >= 2
+    finding = resolve(rule, eng.evaluate(response_facts(record, AS_OF))[rule.id])
+    assert finding.status == "insufficient_data"
+    assert "outcome_fed_back" in finding.unknown
