@@ -19,11 +19,14 @@ It owns every workaround in ../shared/guides/durable-rules-notes.md:
   satisfies a positive term is invisible to a ``none`` term of the same rule):
   the k-th term over a fact type reads the k-th copy of those facts, so every
   term sees every fact, as the oracle does;
-- actions that only append to a list; an exception in one is re-raised.
+- actions that only append to a list; an exception in one is re-raised;
+- the DeprecationWarning durable-rules triggers on Python 3.12 is silenced
+  around engine calls only, so runs with warnings as errors still work.
 """
 from __future__ import annotations
 
 import itertools
+import warnings
 from typing import Any, Callable, Iterable
 
 from durable import engine as durable_engine
@@ -122,10 +125,12 @@ class RulesEngine:
                 batch.append({**fact, "t": fact_type_name(fact["t"], k), "sid": sid, "id": fid})
         batch.append({"t": "sentinel", "sid": sid, "id": f"{sid}.sentinel"})
         self._sink, self._sentinel_seen, self._errors = [], False, []
-        try:
-            self._host.assert_facts(self.name, batch)
-        except durable_engine.MessageNotHandledException:  # pragma: no cover - the catch-all handles every fact
-            pass
+        with warnings.catch_warnings():  # durable-rules calls datetime.utcfromtimestamp (deprecated in 3.12)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            try:
+                self._host.assert_facts(self.name, batch)
+            except durable_engine.MessageNotHandledException:  # pragma: no cover - the catch-all handles every fact
+                pass
         truncated = not self._sentinel_seen
         if truncated:
             # Part of the batch was dropped: no action may have fired, and delete_state on
