@@ -10,6 +10,7 @@ each with the text of the clause it rests on (``policy/chapter.yaml``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -62,7 +63,14 @@ def section_chart(report: Report, chapter) -> dict:
     return {"bars": bars, "height": height, "width": BAR["label_w"] + BAR["bar_w"] + 60, "legend": legend, **BAR}
 
 
-def _response_view(result, chapter) -> dict:
+def _also(rulebook, rule_id: str) -> list[str]:
+    try:
+        return list(rulebook.by_id(rule_id).also)
+    except KeyError:
+        return []
+
+
+def _response_view(result, chapter, rulebook) -> dict:
     findings = sorted(result.findings, key=lambda f: (STATUS_ORDER.get(f.status, 9), f.rule))
     view = []
     for f in findings:
@@ -70,7 +78,7 @@ def _response_view(result, chapter) -> dict:
                "clause": f.clause, "title": f.title, "message": f.message, "missing": f.missing,
                "evidence": f.evidence, "waived": f.waived, "waiver_expired": f.waiver_expired,
                "delta": f.delta or "", "clause_text": chapter.clause_text(f.clause),
-               "section_title": chapter.section_title(f.section)}
+               "section_title": chapter.section_title(f.section), "also": _also(rulebook, f.rule)}
         row["waiver_note"] = waiver_note(row)
         view.append(row)
     timeline = []
@@ -89,6 +97,17 @@ def _response_view(result, chapter) -> dict:
             "others": [v for v in view if v["status"] != "gap"], "timeline": timeline}
 
 
+def _group_view(group: dict) -> dict:
+    """A group as the template reads it, whatever optional keys the detector filled in."""
+    basis = group.get("basis", "")
+    return {"members": [str(m) for m in group.get("members") or []],
+            "basis": basis if isinstance(basis, str) else json.dumps(basis, sort_keys=True, ensure_ascii=False),
+            "first_date": str(group.get("first_date") or ""), "last_date": str(group.get("last_date") or ""),
+            "findings": [{"severity": str(f.get("severity") or ""), "delta": str(f.get("delta") or ""),
+                          "message": str(f.get("message") or ""), "waived": bool(f.get("waived"))}
+                         for f in group.get("findings") or [] if isinstance(f, dict)]}
+
+
 def render_html(report: Report) -> str:
     chapter = load_chapter()
     gaps = gap_rows(report)
@@ -101,8 +120,8 @@ def render_html(report: Report) -> str:
         by_severity.append(("other", other))
     return _environment().get_template("report.html.j2").render(
         report=report, summary=report.summary(), chapter=chapter, rulebook=report.rulebook,
-        groups=unescalated_groups(report) if report.groups is not None else None,
+        groups=[_group_view(g) for g in unescalated_groups(report)] if report.groups is not None else None,
         escalated_groups=sum(1 for g in report.groups or [] if g.get("escalated")),
         by_severity=by_severity, gap_total=len(gaps), chart=section_chart(report, chapter),
-        responses=[_response_view(r, chapter) for r in report.responses], colours=COLOURS,
+        responses=[_response_view(r, chapter, report.rulebook) for r in report.responses], colours=COLOURS,
     )
