@@ -81,7 +81,10 @@ def _entry_name(index: int, entry: object) -> str:
 
 def _problem(err: jsonschema.ValidationError) -> str:
     """A message from the schema keyword; never the offending value (it could be anything)."""
-    field = str(err.absolute_path[-1]) if err.absolute_path else ""
+    last = err.absolute_path[-1] if err.absolute_path else None
+    field = last if isinstance(last, str) else ""
+    if err.validator == "type" and not field:
+        return "must be a mapping of response_id, rule, reason, approved_by and expires_on"
     if err.validator == "required":
         missing = [p for p in err.validator_value if isinstance(err.instance, dict) and p not in err.instance]
         return f"missing {', '.join(missing)}"

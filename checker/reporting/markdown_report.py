@@ -7,7 +7,7 @@ from ..api import SEVERITIES, Report
 from ..policy import load_chapter
 from .rows import gap_rows, gaps_by_section_severity, unescalated_groups, waiver_note
 
-_SPECIAL = re.compile(r"([\\`*{}\[\]<>|#])")
+_SPECIAL = re.compile(r"([\\`*{}\[\]<>|])")
 
 
 def esc(value: object) -> str:
