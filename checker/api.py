@@ -94,7 +94,6 @@ class Report:
             out["gaps_unwaived"] = self.gap_count - waived
         if self.baseline is not None:
             deltas = [f.delta for r in self.responses for f in r.findings if f.status == "gap"]
-            deltas += [f.get("delta") for g in self.groups or [] for f in g.get("findings") or []]
             out["gaps_new"] = deltas.count("new")
             out["gaps_persisting"] = deltas.count("persisting")
             out["gaps_resolved"] = len(self.resolved or [])

@@ -35,7 +35,7 @@ def chromium() -> str:
         return found
     if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
         pytest.fail("chromium is required in CI for the HTML report test (make test installs it)")
-    pytest.skip("chromium is not installed (make test installs it)")  # pragma: no cover
+    pytest.skip("chromium is not installed (make test installs it)")
 
 
 def run_browser(page: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -137,3 +137,13 @@ def test_the_console_check_catches_a_broken_page(tmp_path):
                     encoding="utf-8")
     messages = console_messages(run_browser(page, tmp_path, "--dump-dom").stderr)
     assert any("Uncaught Error: boom" in m for m in messages)
+
+
+def test_a_missing_browser_fails_in_ci_and_skips_elsewhere(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="chromium is required in CI"):
+        chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        chromium()

@@ -59,6 +59,9 @@ def render_markdown(report: Report) -> str:
             members = ", ".join(esc(m) for m in g.get("members") or [])
             out.append(f"- {esc(g.get('basis', '?'))}: {len(g.get('members') or [])} children ({members}), "
                        f"{esc(g.get('first_date', '?'))} to {esc(g.get('last_date', '?'))}")
+            for f in g.get("findings") or []:
+                flag = f" **{esc(f['delta']).upper()}**" if f.get("delta") else ""
+                out.append(f"  - **{esc(f.get('severity', ''))}**{flag} {esc(f.get('message', ''))}")
         out.append("")
     out += ["## Gaps by section and severity", ""]
     table = gaps_by_section_severity(report)
@@ -74,7 +77,7 @@ def render_markdown(report: Report) -> str:
     rows = gap_rows(report)
     by_response: dict[str, list[dict]] = {}
     for row in rows:
-        by_response.setdefault(row["response_id"] or f"group {row['group']}", []).append(row)
+        by_response.setdefault(row["response_id"], []).append(row)
     if not by_response:
         out.append("No gaps.")
     for rid in sorted(by_response):
@@ -83,7 +86,7 @@ def render_markdown(report: Report) -> str:
         out += [f"## Resolved since {esc(report.baseline['as_of'])}", ""]
         for res in report.resolved:
             who = res.get("response_id") or res.get("group", "")
-            out.append(f"- {esc(who)} `{esc(res['rule'])}` (section {esc(res['section'])}): now "
+            out.append(f"- {esc(who)} `{esc(res['rule'])}` (section {esc(res.get('section', ''))}): now "
                        f"{esc(res['now'].replace('_', ' '))}")
         out.append("")
     if report.waivers and (report.waivers["expired"] or report.waivers["unused"]):

@@ -60,8 +60,10 @@ def finding_rows(report: Report) -> list[dict[str, Any]]:
 
 
 def gap_rows(report: Report) -> list[dict[str, Any]]:
-    """Every current gap (responses and groups), most severe first, then by response and rule."""
-    rows = [r for r in finding_rows(report) if r["status"] == "gap"]
+    """Every current gap of the responses, most severe first, then by response and rule.
+
+    Groups' gaps are left out: reports show them with their group (and the summary counts responses)."""
+    rows = [r for r in finding_rows(report) if r["status"] == "gap" and r["response_id"]]
     return sorted(rows, key=lambda r: (SEVERITY_RANK.get(r["severity"], 9), r["response_id"], r["group"], r["rule"]))
 
 
