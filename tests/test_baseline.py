@@ -137,3 +137,25 @@ def test_group_findings_get_a_delta(baseline_file):
     assert report.summary()["gaps_new"] == 0   # the summary counts responses' gaps; groups show their own
     assert "**high** **NEW** m" in RENDERERS["markdown"](report)
     assert [r["rule"] for r in report.resolved] == ["group-escalated"]
+
+
+def test_reports_with_waivers_and_baseline_are_valid_under_the_report_schema(tmp_path, baseline_file):
+    import jsonschema
+    from importlib import resources
+
+    from checker.validation import FORMAT_CHECKER
+
+    schema = json.loads(resources.files("checker").joinpath("schemas/report.schema.json").read_text())
+    waivers = tmp_path / "w.yaml"
+    waivers.write_text("waivers:\n  - {response_id: R-2026-003, rule: referral-content, reason: r, approved_by: q, "
+                       "expires_on: 2026-12-31}\n  - {response_id: R-2026-003, rule: scoping-meeting-held, reason: r, "
+                       "approved_by: q, expires_on: 2026-01-31}\n", encoding="utf-8")
+    export = copy_sample(tmp_path)
+    fix_r2026_002(export)
+    doc = json.loads(RENDERERS["json"](check([export], AS_OF, waivers_file=waivers, baseline_file=baseline_file)))
+    jsonschema.Draft202012Validator(schema, format_checker=FORMAT_CHECKER).validate(doc)
+    gaps = gaps_of(doc)
+    assert "waived" in gaps[("R-2026-003", "referral-content")]
+    assert "waiver_expired" in gaps[("R-2026-003", "scoping-meeting-held")]
+    assert doc["delta"]["resolved"][0]["now"] == "met"
+    assert doc["responses"][0]["timeline"][0]["event"] == "identified"
