@@ -33,10 +33,12 @@ venv: $(STAMP)
 run: $(STAMP)
 	@mkdir -p reports
 	@# exit code 1 means "gaps found": expected for the sample export
-	$(BIN)/shg-check check fixtures/sample-export --as-of $(AS_OF) --format json --output reports/report.json || [ $$? -eq 1 ]
-	$(BIN)/shg-check check fixtures/sample-export --as-of $(AS_OF) --format text || [ $$? -eq 1 ]
+	@# writes reports/report.{json,html,csv,md,junit.xml,txt} and prints the text report
+	$(BIN)/shg-check check fixtures/sample-export --as-of $(AS_OF) --output-dir reports --format text || [ $$? -eq 1 ]
 
 test: $(STAMP)
+	@# the HTML report is tested in a real headless browser (Debian's chromium)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR)

@@ -17,6 +17,7 @@ from .facts import response_facts
 from .findings import STATUSES, Finding, resolve
 from .oracle import evaluate as oracle_evaluate
 from .rulebook import Rulebook, load_rulebook
+from .timeline import response_timeline
 from .validation import Record, load_responses
 
 DEFAULT_RULES = Path(os.environ.get("SHG_CHECK_RULES", Path(__file__).resolve().parent.parent / "rules"))
@@ -32,6 +33,7 @@ class ResponseResult:
     source: str
     findings: list[Finding]
     local_authority: str | None = None
+    timeline: list[dict] = field(default_factory=list)  # [{event, date}] from checker.timeline
 
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATUSES}
@@ -50,6 +52,8 @@ class ResponseResult:
         if self.local_authority:
             out["local_authority"] = self.local_authority
         out["counts"] = self.counts()
+        if self.timeline:
+            out["timeline"] = self.timeline
         out["findings"] = [f.to_dict() for f in self.findings]
         return out
 
@@ -61,6 +65,10 @@ class Report:
     responses: list[ResponseResult] = field(default_factory=list)
     input_errors: list[InputError] = field(default_factory=list)
     groups: list[dict] | None = None
+    # Nightly operation (checker.waivers, checker.baseline); None when not asked for:
+    waivers: dict | None = None     # {"source", "expired": [...], "unused": [...]}
+    baseline: dict | None = None    # {"source", "as_of", "ruleset_digest"}
+    resolved: list[dict] | None = None  # baseline gaps that are no longer gaps
 
     def summary(self) -> dict[str, Any]:
         statuses = {s: 0 for s in STATUSES}
@@ -80,6 +88,15 @@ class Report:
         if self.groups is not None:
             out["groups"] = len(self.groups)
             out["groups_unescalated"] = sum(1 for g in self.groups if not g.get("escalated"))
+        if self.waivers is not None:
+            waived = sum(1 for r in self.responses for f in r.findings if f.status == "gap" and f.waived)
+            out["gaps_waived"] = waived
+            out["gaps_unwaived"] = self.gap_count - waived
+        if self.baseline is not None:
+            deltas = [f.delta for r in self.responses for f in r.findings if f.status == "gap"]
+            out["gaps_new"] = deltas.count("new")
+            out["gaps_persisting"] = deltas.count("persisting")
+            out["gaps_resolved"] = len(self.resolved or [])
         return out
 
     @property
@@ -99,6 +116,10 @@ class Report:
         }
         if self.groups is not None:
             out["groups"] = self.groups
+        if self.waivers is not None:
+            out["waivers"] = self.waivers
+        if self.baseline is not None:
+            out["delta"] = {"baseline": self.baseline, "resolved": self.resolved or []}
         return out
 
 
@@ -132,7 +153,8 @@ class Checker:
                                          f"could not be evaluated: {exc}", rec.line))
             else:
                 results.append(ResponseResult(data["response_id"], data["status"], data["identified_on"],
-                                              rec.source, findings, data.get("local_authority")))
+                                              rec.source, findings, data.get("local_authority"),
+                                              response_timeline(data)))
             if progress:
                 progress(n, len(records))
         return results, errors
@@ -140,12 +162,36 @@ class Checker:
 
 def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
           rules_dir: str | os.PathLike[str] | None = None, params_file: str | os.PathLike[str] | None = None,
-          engine: str = "durable", progress: Progress | None = None) -> Report:
-    """Load, validate and check every response record under ``paths``."""
+          engine: str = "durable", progress: Progress | None = None,
+          waivers_file: str | os.PathLike[str] | None = None,
+          baseline_file: str | os.PathLike[str] | None = None,
+          pseudonymise_key_file: str | os.PathLike[str] | None = None) -> Report:
+    """Load, validate and check every response record under ``paths``.
+
+    Optional nightly steps, in this order: accepted gaps from ``waivers_file``
+    are marked waived; children's ids are replaced by keyed hashes
+    (``pseudonymise_key_file``); gaps are compared with ``baseline_file`` (a
+    previous JSON report, made with the same key when pseudonymised). Every
+    option file is read before any record is checked (a ConfigError: nothing checked).
+    """
+    from .baseline import apply_baseline, load_baseline
+    from .pseudonymise import collect_child_ids, load_key, pseudonymise_report
+    from .waivers import apply_waivers, load_waivers
+
     rulebook = load_rulebook(Path(rules_dir or DEFAULT_RULES), Path(params_file) if params_file else None)
     as_of = as_of or dt.date.today()
+    waivers = load_waivers(waivers_file, rulebook) if waivers_file else None
+    baseline = load_baseline(baseline_file) if baseline_file else None
+    key = load_key(pseudonymise_key_file) if pseudonymise_key_file else None
     loaded = load_responses(paths)
     checker = Checker(rulebook, engine)
     results, errors = checker.check_records(loaded.records, as_of, progress)
     results.sort(key=lambda r: r.response_id)
-    return Report(as_of, rulebook, results, loaded.errors + errors)
+    report = Report(as_of, rulebook, results, loaded.errors + errors)
+    if waivers is not None:
+        apply_waivers(report, waivers)
+    if key is not None:
+        pseudonymise_report(report, key, collect_child_ids(r.data for r in loaded.records))
+    if baseline is not None:
+        apply_baseline(report, baseline)
+    return report

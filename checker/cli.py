@@ -29,7 +29,7 @@ EXIT_INPUT_ERRORS = 3
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  no gaps and no input errors
-  1  gaps found
+  1  gaps found (unwaived, of at least the --fail-on severity)
   2  usage or rule-configuration error (nothing checked)
   3  input errors (invalid records reported; the others checked)
   When several apply: 2 wins over 3, 3 wins over 1."""
@@ -46,12 +46,56 @@ def _date(ctx, param, value):
         raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
-def exit_code(report) -> int:
+def exit_code(report, fail_on: str = "low") -> int:
+    """3 for input errors; else 1 when an unwaived gap of at least ``fail_on`` severity exists; else 0."""
+    from .gating import failing_gaps
+
     if report.input_errors:
         return EXIT_INPUT_ERRORS
-    if report.gap_count:
+    if failing_gaps(report, fail_on):
         return EXIT_GAPS
     return EXIT_OK
+
+
+class _ProgressBar:
+    """A click progress bar over the records, on standard error, only when it is a terminal."""
+
+    def __init__(self, stream=None):
+        self.stream = stream if stream is not None else sys.stderr
+        self.bar = None
+        self.done = 0
+
+    @property
+    def enabled(self) -> bool:
+        isatty = getattr(self.stream, "isatty", None)
+        return bool(isatty and isatty())
+
+    def __call__(self, n: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Checking records", file=self.stream)
+            self.bar.__enter__()
+        self.bar.update(n - self.done)
+        self.done = n
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def write_output_dir(directory: str, report) -> list[str]:
+    """Every format into ``directory`` (report.json, .html, .csv, .md, .junit.xml, .txt), each atomically.
+
+    Everything is rendered before anything is written, so a failure leaves the old files as they were."""
+    from .reporting import FILENAMES, RENDERERS
+
+    rendered = {FILENAMES[fmt]: RENDERERS[fmt](report) for fmt in FILENAMES}
+    paths = []
+    for name, text in rendered.items():
+        path = str(Path(directory) / name)
+        write_atomic(path, text)
+        paths.append(path)
+    return paths
 
 
 class _Group(click.Group):
@@ -92,32 +136,69 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
               help="The date the check is made on: decides what is due. Default: today.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Report format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "csv", "markdown", "junit"]),
+              default="text", show_default=True,
+              help="Report format for standard output or --output: text; json (exchange format v1); html (one "
+                   "self-contained page); csv (one row per finding, safe for spreadsheets); markdown (an overview); "
+                   "junit (XML for CI dashboards).")
 @click.option("--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the report to FILE (atomically) instead of standard output.")
+@click.option("--output-dir", "output_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Also write every format to DIR: report.json, report.html, report.csv, report.md, "
+                   "report.junit.xml, report.txt (each atomically). Without --format or --output, standard output "
+                   "then gets only a one-line summary.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="PREVIOUS.json",
+              help="A previous JSON report: mark each gap new or persisting, and list the resolved ones. "
+                   "A gap is identified by response_id + rule (groups: group id or members + rule).")
+@click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="YAML list of accepted gaps (response_id, rule, reason, approved_by, expires_on): shown as waived, "
+                   "not counted for the exit code until they expire (relative to --as-of).")
+@click.option("--fail-on", "fail_on", type=click.Choice(["high", "medium", "low", "never"]), default="low",
+              show_default=True,
+              help="Exit 1 only for an unwaived gap of at least this severity (low: any gap; never: gaps never fail).")
+@click.option("--pseudonymise", "key_file", type=click.Path(dir_okay=False), metavar="KEYFILE",
+              help="Replace every child's id in every output by YP# + 16 hex digits of HMAC-SHA256 keyed with "
+                   "KEYFILE's bytes (at least 16): stable across runs with the same key.")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=str(DEFAULT_RULES),
               show_default=True, help="Folder of rule files and parameters.yaml.")
 @click.option("--params", "params_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="The partnership's parameter overrides (YAML: parameters: {name: value}).")
 @click.option("--engine", type=click.Choice(["durable", "python"]), default="durable", show_default=True,
               help="durable-rules, or the plain-Python evaluation of the same rules (for comparison).")
-def check_command(paths, as_of, fmt, output, rules_dir, params_file, engine):
+def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_file, fail_on, key_file,
+                  rules_dir, params_file, engine):
     """Check response records (files or folders of .json / .jsonl) and report gaps.
 
-    Example: shg-check check exports/ --as-of 2026-11-27 --format json --output report.json"""
+    \b
+    Examples:
+      shg-check check exports/ --as-of 2026-11-27 --format json --output report.json
+      shg-check check exports/ --output-dir reports/ --baseline last-night.json \\
+          --waivers waivers.yaml --fail-on high --pseudonymise partnership.key
+
+    The same inputs and --as-of give byte-identical reports in every format."""
     from .reporting import RENDERERS
 
-    report = check(paths, as_of, rules_dir, params_file, engine)
+    progress = _ProgressBar()
+    try:
+        report = check(paths, as_of, rules_dir, params_file, engine,
+                       progress=progress if progress.enabled else None,
+                       waivers_file=waivers_file, baseline_file=baseline_file, pseudonymise_key_file=key_file)
+    finally:
+        progress.close()
+    code = exit_code(report, fail_on)
+    s = report.summary()
+    counts = (f"{s['responses_checked']} responses, {report.gap_count} gaps, "
+              f"{s['input_errors']} input errors")
     text = RENDERERS[fmt](report)
+    if output_dir:
+        write_output_dir(output_dir, report)
+        click.echo(f"wrote {output_dir}/report.{{json,html,csv,md,junit.xml,txt}}: {counts}", err=True)
     if output:
         write_atomic(output, text)
-        s = report.summary()
-        click.echo(f"wrote {output}: {s['responses_checked']} responses, "
-                   f"{report.gap_count} gaps, {s['input_errors']} input errors", err=True)
-    else:
+        click.echo(f"wrote {output}: {counts}", err=True)
+    elif not output_dir or click.get_current_context().get_parameter_source("fmt").name != "DEFAULT":
         click.echo(text, nl=False)
-    sys.exit(exit_code(report))
+    sys.exit(code)
 
 
 @main.command("validate", epilog=EXIT_CODES_HELP)

@@ -40,6 +40,10 @@ class Finding:
     evidence: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
+    # Set after evaluation by checker.waivers and checker.baseline (additive report fields):
+    waived: dict | None = None          # {reason, approved_by, expires_on}: an accepted gap, still status gap
+    waiver_expired: dict | None = None  # the same, for a waiver whose expiry date has passed
+    delta: str | None = None            # new | persisting (gaps), resolved (a baseline gap that is no longer one)
 
     def to_dict(self) -> dict:
         out = {
@@ -52,6 +56,12 @@ class Finding:
             out["unknown"] = self.unknown
         if self.pending:
             out["not_yet_due"] = self.pending
+        if self.waived:
+            out["waived"] = self.waived
+        if self.waiver_expired:
+            out["waiver_expired"] = self.waiver_expired
+        if self.delta:
+            out["delta"] = self.delta
         return out
 
 

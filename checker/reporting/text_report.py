@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..api import Report
+from .rows import waiver_note
 
 WIDTH = 78
 
@@ -31,10 +32,18 @@ def render_text(report: Report) -> str:
                      f"{c['gap']} gap(s), {c['pending']} pending, {c['insufficient_data']} insufficient data, "
                      f"{c['met']} met, {c['not_applicable']} not applicable")
         for f in r.gaps():
-            lines.append(f"  GAP [{f.severity}] section {f.section} ({f.clause}) {f.rule}")
+            flags = "".join(f" {x.upper()}" for x in (f.delta, "waived" if f.waived else None) if x)
+            lines.append(f"  GAP [{f.severity}]{flags} section {f.section} ({f.clause}) {f.rule}")
             lines.append(f"      {f.message}")
+            note = waiver_note({"waived": f.waived, "waiver_expired": f.waiver_expired})
+            if note:
+                lines.append(f"      {note[0].upper()}{note[1:]}")
             if f.evidence:
                 lines.append(f"      Evidence: {', '.join(f.evidence)}")
+    if report.resolved:
+        lines += _section(f"Resolved since {report.baseline['as_of']}")
+        for res in report.resolved:
+            lines.append(f"  {res.get('response_id') or res.get('group')} {res['rule']}: now {res['now']}")
     if report.input_errors:
         lines += _section("Input errors (these records were not checked)")
         for e in report.input_errors:

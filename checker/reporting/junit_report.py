@@ -1,0 +1,86 @@
+"""JUnit XML for the dashboards nightly jobs feed.
+
+One testsuite per response, one testcase per rule (classname ``shg-check.<response_id>``,
+name the rule id): a gap is a failure; insufficient_data and pending are
+skipped with their message; a waived gap is skipped with the waiver's reason;
+met and not_applicable pass. Unescalated groups' findings form a ``groups``
+suite, and input errors an ``input-errors`` suite of errors.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from ..api import Report
+from .rows import finding_rows, waiver_note
+
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _x(value: object) -> str:
+    """Text XML 1.0 can hold (ElementTree escapes markup but not forbidden control characters)."""
+    return _NOT_XML.sub("\ufffd", str(value))
+
+
+def _case(suite: ET.Element, classname: str, row: dict, counts: dict) -> None:
+    case = ET.SubElement(suite, "testcase", {"classname": _x(classname), "name": _x(row["rule"]), "time": "0"})
+    counts["tests"] += 1
+    where = f"section {row['section']}, clause {row['clause']}"
+    if row["status"] == "gap" and row["waived"]:
+        ET.SubElement(case, "skipped", {"message": _x(waiver_note(row))})
+        counts["skipped"] += 1
+    elif row["status"] == "gap":
+        delta = f" [{row['delta']}]" if row["delta"] else ""
+        fail = ET.SubElement(case, "failure", {"message": _x(row["message"]), "type": _x(f"gap/{row['severity']}")})
+        details = [f"{row['title']} ({where}){delta}"]
+        if row["missing"]:
+            details.append("Missing: " + ", ".join(row["missing"]))
+        if row["evidence"]:
+            details.append("Evidence: " + ", ".join(row["evidence"]))
+        if row["waiver_expired"]:
+            details.append(waiver_note(row))
+        fail.text = _x("\n".join(details))
+        counts["failures"] += 1
+    elif row["status"] in ("insufficient_data", "pending"):
+        ET.SubElement(case, "skipped", {"message": _x(f"{row['status']}: {row['message']}")})
+        counts["skipped"] += 1
+
+
+def _suite(parent: ET.Element, name: str) -> tuple[ET.Element, dict]:
+    suite = ET.SubElement(parent, "testsuite", {"name": _x(name)})
+    return suite, {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+
+
+def _close(suite: ET.Element, counts: dict, total: dict) -> None:
+    for k in ("tests", "failures", "errors", "skipped"):
+        suite.set(k, str(counts[k]))
+        total[k] += counts[k]
+    suite.set("time", "0")
+
+
+def render_junit(report: Report) -> str:
+    root = ET.Element("testsuites", {"name": f"shg-check as of {report.as_of.isoformat()}"})
+    total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    rows = [r for r in finding_rows(report) if r["status"]]
+    suites: dict[str, tuple[ET.Element, dict]] = {}
+    for row in rows:
+        name = row["response_id"] or "groups"
+        if name not in suites:
+            suites[name] = _suite(root, name)
+        suite, counts = suites[name]
+        _case(suite, f"shg-check.{name}" if row["response_id"] else f"shg-check.group.{row['group']}", row, counts)
+    for suite, counts in suites.values():
+        _close(suite, counts, total)
+    if report.input_errors:
+        suite, counts = _suite(root, "input-errors")
+        for e in report.input_errors:
+            case = ET.SubElement(suite, "testcase", {"classname": "shg-check.input", "time": "0",
+                                                     "name": _x(f"{e.source} {e.record or '-'} {e.path}".strip())})
+            ET.SubElement(case, "error", {"message": _x(e.message), "type": "input_error"})
+            counts["tests"] += 1
+            counts["errors"] += 1
+        _close(suite, counts, total)
+    for k, v in total.items():
+        root.set(k, str(v))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,109 @@
+"""One flat view of a report's findings, shared by the CSV, Markdown, JUnit and HTML writers.
+
+Rows come in a stable order: responses by id (findings in rule order), then
+groups' findings, then resolved baseline gaps whose response was not checked
+this time. Group rows have an empty ``response_id`` and the group's identity
+in ``group``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..api import SEVERITIES, Report
+from ..baseline import group_identity
+from ..findings import STATUSES
+from ..policy import section_sort_key
+
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+CHART_STATUSES = ("met", "gap", "pending", "insufficient_data")
+
+
+def _row(**kw: Any) -> dict[str, Any]:
+    base = {"response_id": "", "group": "", "rule": "", "status": "", "severity": "", "section": "",
+            "clause": "", "title": "", "message": "", "missing": [], "evidence": [], "waived": None,
+            "waiver_expired": None, "delta": ""}
+    base.update({k: v for k, v in kw.items() if v is not None})
+    return base
+
+
+def group_finding_rows(report: Report) -> list[dict[str, Any]]:
+    rows = []
+    for g in sorted_groups(report):
+        for f in g.get("findings") or []:
+            policy = f.get("policy") or {}
+            rows.append(_row(group=group_identity(g), rule=f.get("rule", ""), status=f.get("status", "gap"),
+                             severity=f.get("severity", ""), section=str(policy.get("section", "")),
+                             clause=policy.get("clause", ""), title=f.get("title", ""),
+                             message=f.get("message", ""), missing=list(f.get("missing") or []),
+                             evidence=list(f.get("evidence") or []), waived=f.get("waived"),
+                             delta=f.get("delta", "")))
+    return rows
+
+
+def finding_rows(report: Report) -> list[dict[str, Any]]:
+    rows = []
+    for r in report.responses:
+        for f in r.findings:
+            rows.append(_row(response_id=r.response_id, rule=f.rule, status=f.status, severity=f.severity,
+                             section=f.section, clause=f.clause, title=f.title, message=f.message,
+                             missing=list(f.missing), evidence=list(f.evidence), waived=f.waived,
+                             waiver_expired=f.waiver_expired, delta=f.delta or ""))
+    rows += group_finding_rows(report)
+    for res in report.resolved or []:
+        if res.get("now") == "not_checked":
+            rows.append(_row(response_id=res.get("response_id", ""), group=res.get("group", ""),
+                             rule=res["rule"], severity=res.get("severity", ""), section=res.get("section", ""),
+                             clause=res.get("clause", ""), title=res.get("title", ""),
+                             message="A gap in the baseline; this response or rule was not checked in this run.",
+                             delta="resolved"))
+    return rows
+
+
+def gap_rows(report: Report) -> list[dict[str, Any]]:
+    """Every current gap of the responses, most severe first, then by response and rule.
+
+    Groups' gaps are left out: reports show them with their group (and the summary counts responses)."""
+    rows = [r for r in finding_rows(report) if r["status"] == "gap" and r["response_id"]]
+    return sorted(rows, key=lambda r: (SEVERITY_RANK.get(r["severity"], 9), r["response_id"], r["group"], r["rule"]))
+
+
+def sorted_groups(report: Report) -> list[dict]:
+    return sorted(report.groups or [], key=lambda g: (bool(g.get("escalated")), str(g.get("first_date", "")),
+                                                      group_identity(g)))
+
+
+def unescalated_groups(report: Report) -> list[dict]:
+    return [g for g in sorted_groups(report) if not g.get("escalated")]
+
+
+def counts_by_section(report: Report) -> list[tuple[str, dict[str, int]]]:
+    """Per chapter section: how many findings of each status (responses only)."""
+    table: dict[str, dict[str, int]] = {}
+    for rule in report.rulebook.rules:
+        table.setdefault(rule.section, {s: 0 for s in STATUSES})
+    for r in report.responses:
+        for f in r.findings:
+            table.setdefault(f.section, {s: 0 for s in STATUSES})[f.status] += 1
+    return sorted(table.items(), key=lambda kv: section_sort_key(kv[0]))
+
+
+def gaps_by_section_severity(report: Report) -> list[tuple[str, dict[str, int]]]:
+    table: dict[str, dict[str, int]] = {}
+    for row in gap_rows(report):
+        counts = table.setdefault(row["section"] or "-", {s: 0 for s in SEVERITIES} | {"waived": 0})
+        if row["severity"] in counts:
+            counts[row["severity"]] += 1
+        if row["waived"]:
+            counts["waived"] += 1
+    return sorted(table.items(), key=lambda kv: section_sort_key(kv[0]))
+
+
+def waiver_note(row: dict[str, Any]) -> str:
+    """Plain words for a row's waiver, or ''."""
+    if row.get("waived"):
+        w = row["waived"]
+        return f"waived until {w['expires_on']} by {w['approved_by']}: {w['reason']}"
+    if row.get("waiver_expired"):
+        w = row["waiver_expired"]
+        return f"waiver expired on {w['expires_on']} (was approved by {w['approved_by']}: {w['reason']})"
+    return ""

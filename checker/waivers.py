@@ -1,0 +1,159 @@
+"""Waivers: gaps an auditor has accepted, with a recorded reason, approver and expiry date.
+
+A waivers file is YAML, validated against ``checker/schemas/waivers.schema.json``::
+
+    waivers:
+      - response_id: R-2026-002
+        rule: scoping-required-roles
+        reason: Police attended the reconvened meeting two days later (minutes filed separately)
+        approved_by: Partnership quality lead
+        expires_on: 2026-12-31
+
+A waiver applies to the gap of ``rule`` on ``response_id`` up to and including
+``expires_on`` (compared with ``--as-of``). A waived gap keeps status ``gap``
+and gains ``waived: {reason, approved_by, expires_on}``; it does not count for
+the exit code. From the day after expiry the gap counts again and carries
+``waiver_expired`` instead. A waiver matching no current gap is listed as unused.
+Any problem with the file is a ConfigError (exit code 2) naming the file and entry.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .errors import ConfigError
+from .validation import FORMAT_CHECKER
+
+FIELDS = ("reason", "approved_by", "expires_on")
+
+
+@dataclass(frozen=True)
+class Waiver:
+    response_id: str
+    rule: str
+    reason: str
+    approved_by: str
+    expires_on: dt.date
+
+    def to_dict(self) -> dict:
+        return {"reason": self.reason, "approved_by": self.approved_by, "expires_on": self.expires_on.isoformat()}
+
+
+@dataclass(frozen=True)
+class Waivers:
+    source: str
+    entries: tuple[Waiver, ...]
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    text = resources.files("checker").joinpath("schemas/waivers.schema.json").read_text(encoding="utf-8")
+    return jsonschema.Draft202012Validator(json.loads(text), format_checker=FORMAT_CHECKER)
+
+
+def _plain(value):
+    """YAML reads an unquoted 2026-12-31 as a date: treat it as the ISO text the schema expects."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _entry_name(index: int, entry: object) -> str:
+    name = f"entry {index + 1}"
+    if isinstance(entry, dict):
+        rid, rule = entry.get("response_id"), entry.get("rule")
+        if isinstance(rid, str) and isinstance(rule, str):
+            name += f" (response {rid}, rule {rule})"
+    return name
+
+
+def _problem(err: jsonschema.ValidationError) -> str:
+    """A message from the schema keyword; never the offending value (it could be anything)."""
+    last = err.absolute_path[-1] if err.absolute_path else None
+    field = last if isinstance(last, str) else ""
+    if err.validator == "type" and not field:
+        return "must be a mapping of response_id, rule, reason, approved_by and expires_on"
+    if err.validator == "required":
+        missing = [p for p in err.validator_value if isinstance(err.instance, dict) and p not in err.instance]
+        return f"missing {', '.join(missing)}"
+    if err.validator == "additionalProperties":
+        return "has a field that is not response_id, rule, reason, approved_by or expires_on"
+    if err.validator == "pattern" or (err.validator == "type" and field in FIELDS):
+        return f"{field} must not be empty" if err.validator == "pattern" else f"{field} must be text"
+    if err.validator == "format":
+        return f"{field} must be a real date in the form YYYY-MM-DD"
+    return f"{field or 'the entry'} is not valid ({err.validator})"
+
+
+def load_waivers(path: str | os.PathLike[str], rulebook=None) -> Waivers:
+    """Read and validate a waivers file; raise ConfigError naming the file and every bad entry."""
+    source = str(path)
+    try:
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read the waivers file ({exc.strerror})") from None
+    except (yaml.YAMLError, UnicodeDecodeError):
+        raise ConfigError(f"{source}: the waivers file is not valid YAML") from None
+    doc = _plain(doc)
+    if not isinstance(doc, dict) or not isinstance(doc.get("waivers"), list):
+        raise ConfigError(f"{source}: a waivers file is a mapping with a list 'waivers:' of accepted gaps")
+    entries = doc["waivers"]
+    problems: list[str] = []
+    for err in sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
+        path_ = list(err.absolute_path)
+        if len(path_) >= 2 and path_[0] == "waivers" and isinstance(path_[1], int):
+            problems.append(f"{source}: waiver {_entry_name(path_[1], entries[path_[1]])}: {_problem(err)}")
+        else:
+            problems.append(f"{source}: only 'waivers:' is allowed at the top level")
+    if problems:
+        raise ConfigError("invalid waivers:\n  " + "\n  ".join(problems))
+    known = {r.id for r in rulebook.rules} if rulebook is not None else None
+    seen: dict[tuple[str, str], int] = {}
+    waivers = []
+    for i, e in enumerate(entries):
+        key = (e["response_id"], e["rule"])
+        if known is not None and e["rule"] not in known:
+            problems.append(f"{source}: waiver {_entry_name(i, e)}: no rule has this id")
+        if key in seen:
+            problems.append(f"{source}: waiver {_entry_name(i, e)}: the same gap is already waived by entry {seen[key]}")
+        seen.setdefault(key, i + 1)
+        waivers.append(Waiver(e["response_id"], e["rule"], e["reason"].strip(), e["approved_by"].strip(),
+                              dt.date.fromisoformat(e["expires_on"])))
+    if problems:
+        raise ConfigError("invalid waivers:\n  " + "\n  ".join(problems))
+    return Waivers(source, tuple(waivers))
+
+
+def apply_waivers(report, waivers: Waivers) -> None:
+    """Mark the gaps the waivers accept (or whose waiver has expired); record expired and unused waivers."""
+    by_key = {(w.response_id, w.rule): w for w in waivers.entries}
+    used: set[tuple[str, str]] = set()
+    expired = []
+    for result in report.responses:
+        for finding in result.findings:
+            w = by_key.get((result.response_id, finding.rule))
+            if w is None or finding.status != "gap":
+                continue
+            used.add((w.response_id, w.rule))
+            if report.as_of <= w.expires_on:
+                finding.waived = w.to_dict()
+            else:
+                finding.waiver_expired = w.to_dict()
+                expired.append({"response_id": w.response_id, "rule": w.rule, **w.to_dict()})
+    unused = [{"response_id": w.response_id, "rule": w.rule, **w.to_dict()}
+              for w in sorted(waivers.entries, key=lambda w: (w.response_id, w.rule))
+              if (w.response_id, w.rule) not in used]
+    report.waivers = {"source": waivers.source, "entries": len(waivers.entries),
+                      "expired": sorted(expired, key=lambda e: (e["response_id"], e["rule"])), "unused": unused}

@@ -1,0 +1,43 @@
+"""Helpers for the report, baseline, waiver and pseudonymisation tests."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "fixtures" / "sample-export"
+AS_OF = dt.date(2026, 11, 27)
+AS_OF_TEXT = AS_OF.isoformat()
+SAMPLE_GAPS = {("R-2026-002", "scoping-required-roles"), ("R-2026-003", "referral-content"),
+               ("R-2026-003", "referral-via-ifd-mash"), ("R-2026-003", "scoping-meeting-held")}
+
+
+def copy_sample(tmp_path: Path) -> Path:
+    target = tmp_path / "export"
+    shutil.copytree(SAMPLE, target)
+    return target
+
+
+def fix_r2026_002(export: Path) -> None:
+    """Give R-2026-002's scoping meeting the police and Children in Care nurse it lacked."""
+    path = export / "responses-2026.json"
+    records = json.loads(path.read_text(encoding="utf-8"))
+    for rec in records:
+        if rec["response_id"] == "R-2026-002":
+            rec["meetings"][0]["attendees"] += [{"role": "police", "agency": "police"},
+                                                {"role": "cic_specialist_nurse", "agency": "health"}]
+    path.write_text(json.dumps(records, indent=1), encoding="utf-8")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "checker.cli", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+
+
+def gaps_of(report_json: dict) -> dict[tuple[str, str], dict]:
+    return {(r["response_id"], f["rule"]): f for r in report_json["responses"] for f in r["findings"]
+            if f["status"] == "gap"}

@@ -1,0 +1,213 @@
+"""CSV, Markdown, JUnit and HTML reports: content, escaping, spreadsheet safety, byte-identical reruns."""
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from checker.api import check
+from checker.findings import Finding
+from checker.policy import Chapter, load_chapter, section_sort_key
+from checker.reporting import FILENAMES, RENDERERS
+from checker.reporting.csv_report import COLUMNS, neutralise, render_csv
+from checker.reporting.html_report import render_html
+from checker.reporting.junit_report import render_junit
+from checker.reporting.markdown_report import esc, render_markdown
+
+from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, SAMPLE_GAPS, run_cli
+
+
+@pytest.fixture(scope="module")
+def sample_report():
+    return check([SAMPLE], AS_OF)
+
+
+def hostile_report(report):
+    """The sample report with one gap whose text looks like a formula and like markup."""
+    result = next(r for r in report.responses if r.response_id == "R-2026-002")
+    f = next(f for f in result.findings if f.status == "gap")
+    f.message = '=HYPERLINK("http://x","y") <script>alert(1)</script> & "quoted" | pipe'
+    f.missing = ["-1+2", "@SUM(A1)"]
+    return report
+
+
+# -- CSV ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=1+1", "'=1+1"), ("+44 1234", "'+44 1234"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"), ("plain", "plain"), ("", ""), ("a=b", "a=b"), ("/meetings/0", "/meetings/0"),
+])
+def test_neutralise_formula_like_cells(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_csv_one_row_per_finding_with_joined_codes(sample_report):
+    rows = list(csv.DictReader(io.StringIO(render_csv(sample_report))))
+    assert tuple(rows[0].keys()) == COLUMNS
+    assert len(rows) == sum(len(r.findings) for r in sample_report.responses) == 50
+    gap = next(r for r in rows if (r["response_id"], r["rule"]) == ("R-2026-002", "scoping-required-roles"))
+    assert gap["status"] == "gap" and gap["severity"] == "high" and gap["section"] == "4" and gap["clause"] == "4-P2"
+    assert gap["missing"] == "cic_specialist_nurse;police"
+    assert gap["evidence"] == "/meetings/0/attendees"
+    assert (gap["waived"], gap["waiver_expired"], gap["delta"]) == ("no", "no", "")
+    assert {(r["response_id"], r["rule"]) for r in rows if r["status"] == "gap"} == SAMPLE_GAPS
+
+
+def test_csv_neutralises_formula_like_cells_in_a_report():
+    report = hostile_report(check([SAMPLE], AS_OF))
+    rows = list(csv.DictReader(io.StringIO(render_csv(report))))
+    gap = next(r for r in rows if r["response_id"] == "R-2026-002" and r["status"] == "gap")
+    assert gap["message"].startswith("'=HYPERLINK(")
+    assert gap["missing"] == "'-1+2;@SUM(A1)"
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+
+
+# -- Markdown ----------------------------------------------------------------------------------------------------
+
+
+def test_markdown_overview(sample_report):
+    md = render_markdown(sample_report)
+    assert md.startswith(f"# Self-harm groups: compliance report as of {AS_OF_TEXT}\n")
+    assert "| Gaps | 4 (high 4, medium 0, low 0) |" in md
+    assert "| 3 Response | 2 | 0 | 0 | 0 |" in md
+    assert "| 4 Multi-Agency Response Group – Scoping Meeting | 2 | 0 | 0 | 0 |" in md
+    assert "### R-2026-002\n\n- **high** `scoping-required-roles` (section 4, clause 4-P2): The scoping meeting " \
+           "lacked required agencies." in md
+    assert "### R-2026-001" not in md   # no gaps, not listed
+    assert "| scoping_meeting_working_days | 5 working days | local default |" in md
+
+
+def test_markdown_escapes_markup():
+    md = render_markdown(hostile_report(check([SAMPLE], AS_OF)))
+    assert "<script>" not in md
+    assert r'\<script\>alert(1)\</script\> & "quoted" \| pipe' in md
+    assert esc("a | b\nc") == r"a \| b c"
+
+
+# -- JUnit -------------------------------------------------------------------------------------------------------
+
+
+def test_junit_testcase_per_response_and_rule(sample_report):
+    root = ET.fromstring(render_junit(sample_report).encode("utf-8"))
+    assert root.tag == "testsuites"
+    assert (root.get("tests"), root.get("failures"), root.get("skipped"), root.get("errors")) == ("50", "4", "1", "0")
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert sorted(suites) == ["R-2025-009", "R-2026-001", "R-2026-002", "R-2026-003", "R-2026-004"]
+    failures = {(c.get("classname"), c.get("name")) for s in suites.values() for c in s.findall("testcase")
+                if c.find("failure") is not None}
+    assert failures == {(f"shg-check.{rid}", rule) for rid, rule in SAMPLE_GAPS}
+    case = suites["R-2026-002"].find("testcase[@name='scoping-required-roles']")
+    failure = case.find("failure")
+    assert failure.get("type") == "gap/high"
+    assert "Missing: cic_specialist_nurse, police" in failure.text
+    pending = [c for c in suites["R-2026-004"].findall("testcase") if c.find("skipped") is not None]
+    assert len(pending) == 1 and pending[0].find("skipped").get("message").startswith("pending: Not yet due")
+
+
+def test_junit_is_valid_xml_with_markup_and_control_characters():
+    report = hostile_report(check([SAMPLE], AS_OF))
+    next(r for r in report.responses if r.response_id == "R-2026-002").findings[0].message += "\x01\x1b"
+    text = render_junit(report)
+    root = ET.fromstring(text.encode("utf-8"))
+    failure = root.find("testsuite[@name='R-2026-002']/testcase[@name='scoping-required-roles']/failure")
+    assert failure.get("message").startswith('=HYPERLINK("http://x","y") <script>alert(1)</script> & "quoted"')
+    assert "&lt;script&gt;" in text and "<script>" not in text
+
+
+def test_junit_lists_input_errors(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"response_id": "R-X", "status": "open"}', encoding="utf-8")
+    root = ET.fromstring(render_junit(check([bad], AS_OF)).encode("utf-8"))
+    suite = root.find("testsuite[@name='input-errors']")
+    assert suite.get("errors") == root.get("errors") == "2"
+    assert [e.get("message") for e in suite.iter("error")] == ['required property "identified_on" is missing',
+                                                               'required property "young_people" is missing']
+
+
+# -- HTML (structure; the browser test is in test_html_browser.py) ------------------------------------------------
+
+
+def test_html_is_self_contained_and_escaped():
+    html = render_html(hostile_report(check([SAMPLE], AS_OF)))
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    for attr in ("src=", "href=", "@import", "url("):
+        assert attr not in html
+    assert "http://x" in html   # only as escaped text of the message, never a link
+    assert html.count("<svg") == 1 + 5   # the chart and one timeline per response
+
+
+def test_html_quotes_the_clause_each_gap_rests_on(sample_report):
+    html = render_html(sample_report)
+    clause = load_chapter().clause_text("3-P2")
+    assert clause.startswith("Agency requests for a Multi-Agency Response Group (Scoping) meeting")
+    assert f"Section 3, clause 3-P2: &ldquo;{clause}&rdquo;" in html
+    assert "Compliance by chapter section" in html and "4 Multi-Agency Response Group – Scoping Meeting" in html
+    assert "<strong>2026-03-20</strong> Scoping meeting <span class=\"day\">(day 18)</span>" in html
+    assert "Possible groups" not in html   # groups not asked for
+
+
+def test_html_shows_unescalated_groups_first(sample_report):
+    sample_report.groups = [
+        {"members": ["YP-Z1", "YP-Z2", "YP-Z3"], "basis": "same_setting", "first_date": "2026-11-01",
+         "last_date": "2026-11-10", "escalated": False,
+         "findings": [{"rule": "group-escalated", "status": "gap", "severity": "high",
+                       "policy": {"section": "3", "clause": "3-P1"}, "message": "Nobody asked for a scoping meeting."}]},
+        {"members": ["YP-A01", "YP-A02"], "basis": "connections", "first_date": "2026-03-01", "escalated": True},
+    ]
+    try:
+        html = render_html(sample_report)
+    finally:
+        sample_report.groups = None
+    assert html.index("Possible groups nobody has escalated") < html.index("Gaps by severity")
+    assert "YP-Z1, YP-Z2, YP-Z3" in html and "Nobody asked for a scoping meeting." in html
+    assert "YP-A01, YP-A02" not in html
+    assert "1 other group(s) found have a response." in html
+
+
+def test_html_without_policy_file_shows_clause_ids(sample_report, monkeypatch, tmp_path):
+    monkeypatch.setenv("SHG_CHECK_POLICY", str(tmp_path / "missing.yaml"))
+    html = render_html(sample_report)
+    assert "Section 3, clause 3-P2</blockquote>" in html
+    assert load_chapter(tmp_path / "missing.yaml") == Chapter()
+    (tmp_path / "list.yaml").write_text("- 1\n", encoding="utf-8")
+    assert load_chapter(tmp_path / "list.yaml") == Chapter()
+
+
+def test_section_sort_key():
+    assert sorted(["7", "4.2", "4", "4.1", "10", "3"], key=section_sort_key) == ["3", "4", "4.1", "4.2", "7", "10"]
+
+
+# -- every format, byte-identical ------------------------------------------------------------------------------
+
+
+def test_same_inputs_give_byte_identical_outputs(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        proc = run_cli("check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--output-dir", str(out))
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stdout == ""
+        assert proc.stderr == (f"wrote {out}/report.{{json,html,csv,md,junit.xml,txt}}: 5 responses, 4 gaps, "
+                               "0 input errors\n")
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(FILENAMES.values())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_every_format_renders_identically_twice(fmt):
+    assert RENDERERS[fmt](check([SAMPLE], AS_OF)) == RENDERERS[fmt](check([SAMPLE], AS_OF))
+
+
+def test_findings_carry_optional_fields_only_when_set():
+    f = Finding("r", "gap", "high", "4", "4-P1", "t", "m")
+    assert set(f.to_dict()) == {"rule", "status", "severity", "policy", "title", "message", "missing", "evidence"}
+    f.waived, f.delta = {"reason": "x", "approved_by": "y", "expires_on": "2026-12-31"}, "new"
+    assert f.to_dict()["waived"]["reason"] == "x" and f.to_dict()["delta"] == "new"
