@@ -33,8 +33,8 @@ venv: $(STAMP)
 run: $(STAMP)
 	@mkdir -p reports
 	@# exit code 1 means "gaps found": expected for the sample export
-	$(BIN)/shg-check check fixtures/sample-export --as-of $(AS_OF) --format json --output reports/report.json || [ $$? -eq 1 ]
-	$(BIN)/shg-check check fixtures/sample-export --as-of $(AS_OF) --format text || [ $$? -eq 1 ]
+	$(BIN)/shg-check check fixtures/sample-export --incidents fixtures/incidents/incidents-2026.csv --as-of $(AS_OF) --format json --output reports/report.json || [ $$? -eq 1 ]
+	$(BIN)/shg-check check fixtures/sample-export --incidents fixtures/incidents/incidents-2026.csv --as-of $(AS_OF) --format text || [ $$? -eq 1 ]
 
 test: $(STAMP)
 	$(BIN)/coverage erase
