@@ -312,6 +312,7 @@ def example_problems(rule: DetectionRule, adult_age: int) -> list[str]:
                 bad = validate_incident(row)
                 if bad:
                     problems.append(f"{label}: incident {i + 1} is not valid: {bad[0][0]} {bad[0][1]}")
+                    continue
                 records.append(Record(rule.source, i + 1, None, row))
             as_of = dt.date.fromisoformat(example["as_of"]) if "as_of" in example else dt.date.max
             found = [{"members": g.members, "met_definition_on": g.met_definition_on.isoformat()}
