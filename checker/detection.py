@@ -236,8 +236,9 @@ def _make_group(basis: str, eps: Sequence[Episode], found: list[tuple[DetectionR
 
 
 def _groups_of_partition(basis: str, eps: list[Episode], rules: Sequence[DetectionRule]) -> list[Group]:
-    runs = sorted((lo, hi, day, rule) for rule in rules
-                  for lo, hi, day in qualifying_windows(eps, rule.min_children, rule.window_days))
+    runs = sorted(((lo, hi, day, rule) for rule in rules
+                   for lo, hi, day in qualifying_windows(eps, rule.min_children, rule.window_days)),
+                  key=lambda run: (run[0], run[1], run[2], run[3].id))
     groups: list[Group] = []
     current: list | None = None  # [lo, hi, [(rule, met day)]]
     for lo, hi, day, rule in runs:
@@ -259,13 +260,16 @@ def _fold_subsumed(groups: list[Group]) -> list[Group]:
                                           g.first_day, g.members))
     kept: list[Group] = []
     by_member: dict[str, list[Group]] = defaultdict(list)
+    member_sets: dict[int, set[str]] = {}
+    folded: dict[int, tuple[set[str], set[str], set[str]]] = {}  # host -> settings, areas, incidents added
     for g in order:
         members = set(g.members)
         host = next((h for h in by_member[g.members[0]]
-                     if _RANK[h.severity] <= _RANK[g.severity] and members <= set(h.members)
+                     if _RANK[h.severity] <= _RANK[g.severity] and members <= member_sets[id(h)]
                      and g.first_day <= h.last_day and h.first_day <= g.last_day), None)
         if host is None:
             kept.append(g)
+            member_sets[id(g)] = members
             for m in g.members:
                 by_member[m].append(g)
             continue
@@ -273,10 +277,16 @@ def _fold_subsumed(groups: list[Group]) -> list[Group]:
                           "met_definition_on": g.met_definition_on.isoformat()})
         host.met_day = min(host.met_day, g.met_day)
         host.min_children = min(host.min_children, g.min_children)
-        host.settings = sorted(set(host.settings) | set(g.settings))
-        host.areas = sorted(set(host.areas) | set(g.areas))
-        host.incidents = sorted(set(host.incidents) | set(g.incidents))
         host.first_day, host.last_day = min(host.first_day, g.first_day), max(host.last_day, g.last_day)
+        settings, areas, incidents = folded.setdefault(id(host), (set(host.settings), set(host.areas),
+                                                                  set(host.incidents)))
+        settings.update(g.settings)
+        areas.update(g.areas)
+        incidents.update(g.incidents)
+    for h in kept:
+        if id(h) in folded:
+            settings, areas, incidents = folded[id(h)]
+            h.settings, h.areas, h.incidents = sorted(settings), sorted(areas), sorted(incidents)
     return kept
 
 

@@ -284,6 +284,12 @@ def test_rules_of_one_basis_in_one_setting_give_one_group(ruleset):
         ["A", "B", "C"], ["same-setting-group", "same-setting-pair"], "same-setting-group", 2, "2026-03-06")
 
 
+def test_rules_that_find_exactly_the_same_episodes_give_one_group(ruleset):
+    (g,) = groups_of(ruleset, yp("A", "2026-03-02", "S1"), yp("B", "2026-03-02", "S1"), yp("C", "2026-03-02", "S1"))
+    assert (g["members"], g["rules"], g["met_definition_on"]) == (
+        ["A", "B", "C"], ["same-setting-group", "same-setting-pair"], "2026-03-02")
+
+
 def test_a_group_within_another_is_folded_into_it(ruleset):
     # connected A-B-C, two of them in one school: the school pair is folded into the connected group
     (g,) = groups_of(ruleset, yp("A", "2026-03-02", "S1", conn=["B"]), yp("B", "2026-03-05", "S1", conn=["C"]),
