@@ -15,11 +15,11 @@ from .engine import EngineError, RulesEngine
 from .detection_rules import load_detection_rules
 from .errors import ConfigError, InputError
 from .groups import GroupResult, find_groups
-from .loading import iter_raw
-from .params import load_parameters
 from .facts import response_facts
 from .findings import STATUSES, Finding, resolve
+from .loading import iter_raw
 from .oracle import evaluate as oracle_evaluate
+from .params import load_parameters
 from .rulebook import PARAMETERS_FILE, Rulebook, load_rulebook
 from .validation import Record, load_responses
 
