@@ -34,7 +34,7 @@ run: $(STAMP)
 	@mkdir -p reports
 	@# exit code 1 means "gaps found": expected for the sample export
 	@# writes reports/report.{json,html,csv,md,junit.xml,txt} and prints the text report
-	$(BIN)/shg-check check fixtures/sample-export --as-of $(AS_OF) --output-dir reports --format text || [ $$? -eq 1 ]
+	$(BIN)/shg-check check fixtures/sample-export --incidents fixtures/incidents/incidents-2026.csv --as-of $(AS_OF) --output-dir reports --format text || [ $$? -eq 1 ]
 
 test: $(STAMP)
 	@# the HTML report is tested in a real headless browser (Debian's chromium)

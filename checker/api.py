@@ -12,11 +12,15 @@ from typing import Any, Callable, Iterable, Sequence
 
 from . import __version__
 from .engine import EngineError, RulesEngine
-from .errors import InputError
+from .detection_rules import load_detection_rules
+from .errors import ConfigError, InputError
+from .groups import GroupResult, find_groups
 from .facts import response_facts
 from .findings import STATUSES, Finding, resolve
+from .loading import iter_raw
 from .oracle import evaluate as oracle_evaluate
-from .rulebook import Rulebook, load_rulebook
+from .params import load_parameters
+from .rulebook import PARAMETERS_FILE, Rulebook, load_rulebook
 from .timeline import response_timeline
 from .validation import Record, load_responses
 
@@ -65,6 +69,7 @@ class Report:
     responses: list[ResponseResult] = field(default_factory=list)
     input_errors: list[InputError] = field(default_factory=list)
     groups: list[dict] | None = None
+    detection: dict | None = None  # rules, digest and counts of the group detection (--incidents)
     # Nightly operation (checker.waivers, checker.baseline); None when not asked for:
     waivers: dict | None = None     # {"source", "expired": [...], "unused": [...]}
     baseline: dict | None = None    # {"source", "as_of", "ruleset_digest"}
@@ -101,7 +106,9 @@ class Report:
 
     @property
     def gap_count(self) -> int:
-        return sum(len(r.gaps()) for r in self.responses)
+        """Gaps of the responses, and of the possible groups (unescalated or escalated late)."""
+        group_gaps = sum(1 for g in self.groups or () for f in g.get("findings", []) if f.get("status") == "gap")
+        return sum(len(r.gaps()) for r in self.responses) + group_gaps
 
     def to_dict(self) -> dict[str, Any]:
         rb = self.rulebook
@@ -116,6 +123,8 @@ class Report:
         }
         if self.groups is not None:
             out["groups"] = self.groups
+        if self.detection is not None:
+            out["detection"] = self.detection
         if self.waivers is not None:
             out["waivers"] = self.waivers
         if self.baseline is not None:
@@ -165,9 +174,12 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
           engine: str = "durable", progress: Progress | None = None,
           waivers_file: str | os.PathLike[str] | None = None,
           baseline_file: str | os.PathLike[str] | None = None,
-          pseudonymise_key_file: str | os.PathLike[str] | None = None) -> Report:
+          pseudonymise_key_file: str | os.PathLike[str] | None = None,
+          incidents: Sequence[str | os.PathLike[str]] | None = None) -> Report:
     """Load, validate and check every response record under ``paths``.
 
+    With ``incidents`` (incident feed files or folders), also find possible groups in the feeds and
+    check each against the response records (``report.groups``; see checker/groups.py).
     Optional nightly steps, in this order: accepted gaps from ``waivers_file``
     are marked waived; children's ids are replaced by keyed hashes
     (``pseudonymise_key_file``); gaps are compared with ``baseline_file`` (a
@@ -178,16 +190,26 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     from .pseudonymise import collect_child_ids, load_key, pseudonymise_report
     from .waivers import apply_waivers, load_waivers
 
-    rulebook = load_rulebook(Path(rules_dir or DEFAULT_RULES), Path(params_file) if params_file else None)
+    rules_dir = Path(rules_dir or DEFAULT_RULES)
+    rulebook = load_rulebook(rules_dir, Path(params_file) if params_file else None)
     as_of = as_of or dt.date.today()
     waivers = load_waivers(waivers_file, rulebook) if waivers_file else None
     baseline = load_baseline(baseline_file) if baseline_file else None
     key = load_key(pseudonymise_key_file) if pseudonymise_key_file else None
+    detection_rules = None
+    if incidents:  # bad detection rules or feed paths stop the run before any work
+        detection_rules = load_detection_rules(rules_dir, rulebook.parameters)
+        iter_raw(incidents, "incident")
     loaded = load_responses(paths)
     checker = Checker(rulebook, engine)
     results, errors = checker.check_records(loaded.records, as_of, progress)
     results.sort(key=lambda r: r.response_id)
     report = Report(as_of, rulebook, results, loaded.errors + errors)
+    if incidents:
+        found = find_groups(incidents, as_of, rules_dir, rulebook.parameters, [r.data for r in loaded.records],
+                            detection_rules)
+        report.groups, report.detection = found.group_dicts(), found.meta()
+        report.input_errors += found.input_errors
     if waivers is not None:
         apply_waivers(report, waivers)
     if key is not None:
@@ -195,3 +217,14 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     if baseline is not None:
         apply_baseline(report, baseline)
     return report
+
+
+def detect(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
+           rules_dir: str | os.PathLike[str] | None = None,
+           params_file: str | os.PathLike[str] | None = None) -> GroupResult:
+    """Find possible groups in incident feeds alone: no response records, so escalation is not checked."""
+    rules_dir = Path(rules_dir or DEFAULT_RULES)
+    if not rules_dir.is_dir():
+        raise ConfigError(f"{rules_dir}: rules directory not found")
+    params = load_parameters(rules_dir / PARAMETERS_FILE, Path(params_file) if params_file else None)
+    return find_groups(feeds, as_of or dt.date.today(), rules_dir, params)

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .api import DEFAULT_RULES, check
+from .api import DEFAULT_RULES, check, detect
 from .atomic import write_atomic
 from .errors import ConfigError, UsageError
 from .validation import load_responses
@@ -165,13 +165,17 @@ def main() -> None:
               help="The partnership's parameter overrides (YAML: parameters: {name: value}).")
 @click.option("--engine", type=click.Choice(["durable", "python"]), default="durable", show_default=True,
               help="durable-rules, or the plain-Python evaluation of the same rules (for comparison).")
+@click.option("--incidents", "incidents", multiple=True, type=click.Path(), metavar="FEED",
+              help="Incident feed (.csv, .json, .jsonl, or a folder of them); repeatable. Finds possible groups "
+                   "and reports whether a response escalated each (report 'groups').")
 def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_file, fail_on, key_file,
-                  rules_dir, params_file, engine):
+                  rules_dir, params_file, engine, incidents):
     """Check response records (files or folders of .json / .jsonl) and report gaps.
 
     \b
     Examples:
       shg-check check exports/ --as-of 2026-11-27 --format json --output report.json
+      shg-check check exports/ --incidents feed.csv --as-of 2026-11-27
       shg-check check exports/ --output-dir reports/ --baseline last-night.json \\
           --waivers waivers.yaml --fail-on high --pseudonymise partnership.key
 
@@ -182,7 +186,8 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
     try:
         report = check(paths, as_of, rules_dir, params_file, engine,
                        progress=progress if progress.enabled else None,
-                       waivers_file=waivers_file, baseline_file=baseline_file, pseudonymise_key_file=key_file)
+                       waivers_file=waivers_file, baseline_file=baseline_file, pseudonymise_key_file=key_file,
+                       incidents=list(incidents) or None)
     finally:
         progress.close()
     code = exit_code(report, fail_on)
@@ -199,6 +204,46 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
     elif not output_dir or click.get_current_context().get_parameter_source("fmt").name != "DEFAULT":
         click.echo(text, nl=False)
     sys.exit(code)
+
+
+DETECT_EXIT_HELP = """\b
+Exit codes:
+  0  no possible group found and no input errors
+  1  possible groups found (without response records, none is checked for escalation)
+  2  usage or rule-configuration error (nothing checked)
+  3  input errors (invalid rows reported; the others used)"""
+
+
+@main.command("detect", epilog=DETECT_EXIT_HELP)
+@click.argument("feeds", nargs=-1, required=True, type=click.Path())
+@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+              help="The date of the run: later episodes are left out, and dates are judged from it. Default: today.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format.")
+@click.option("--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the report to FILE (atomically) instead of standard output.")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=str(DEFAULT_RULES),
+              show_default=True, help="Folder of rules (detection rules in its detection/ folder) and parameters.yaml.")
+@click.option("--params", "params_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="The partnership's parameter overrides (YAML: parameters: {name: value}).")
+def detect_command(feeds, as_of, fmt, output, rules_dir, params_file):
+    """Find possible self-harm groups in incident feeds (.csv, .json, .jsonl, or folders of them).
+
+    No response records are read, so no group is checked for escalation: use
+    `shg-check check RESPONSES --incidents FEED` for that.
+
+    Example: shg-check detect feeds/ --as-of 2026-11-27 --format json --output groups.json"""
+    from .reporting.groups_report import render_detection
+
+    result = detect(feeds, as_of, rules_dir, params_file)
+    text = render_detection(result, fmt)
+    if output:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}: {len(result.groups)} possible groups, "
+                   f"{len(result.input_errors)} input errors", err=True)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(EXIT_INPUT_ERRORS if result.input_errors else EXIT_GAPS if result.groups else EXIT_OK)
 
 
 @main.command("validate", epilog=EXIT_CODES_HELP)

@@ -70,8 +70,12 @@ class Rulebook:
         raise KeyError(rule_id)
 
 
+DETECTION_DIR = "detection"  # group detection rules: their own schema, loaded by checker/detection_rules.py
+
+
 def rule_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*.yaml") if p.name != PARAMETERS_FILE)
+    return sorted(p for p in directory.rglob("*.yaml")
+                  if p.name != PARAMETERS_FILE and p.relative_to(directory).parts[0] != DETECTION_DIR)
 
 
 def read_rule_file(path: Path) -> dict:

@@ -23,6 +23,10 @@ def render_text(report: Report) -> str:
         f"low {s['gaps_by_severity']['low']}); input errors: {s['input_errors']}",
     ]
     if report.groups is not None:
+        states = [g.get("escalation") for g in report.groups]
+        lines.append(f"Possible self-harm groups in the incident feeds: {len(report.groups)}; not escalated: "
+                     f"{states.count('not_escalated')}; escalated late: {states.count('escalated_late')}; "
+                     f"not yet due: {states.count('pending')}")
         lines += _groups(report)
     lines += _section("Responses")
     for r in report.responses:
@@ -57,15 +61,43 @@ def render_text(report: Report) -> str:
 
 
 def _groups(report: Report) -> list[str]:
+    return render_groups(report.groups)
+
+
+_STATE = {"escalated": "ESCALATED", "escalated_late": "ESCALATED LATE", "not_escalated": "NOT ESCALATED",
+          "pending": "NOT YET ESCALATED (not yet due)", "insufficient_data": "ESCALATION NOT KNOWN",
+          "not_checked": "NOT CHECKED FOR ESCALATION"}
+
+
+_SEVERITY = {"high": 0, "medium": 1, "low": 2}
+_ORDER = {"not_escalated": 0, "insufficient_data": 1, "pending": 2, "not_checked": 3, "escalated_late": 4,
+          "escalated": 5}
+
+
+def render_groups(groups: list[dict]) -> list[str]:
+    """The section on possible groups: not escalated first, then by first episode; only pseudonymous ids."""
     lines = _section("Possible self-harm groups")
-    groups = sorted(report.groups, key=lambda g: (bool(g.get("escalated")), g.get("first_date", "")))
+    groups = sorted(groups, key=lambda g: (bool(g.get("escalated")), _ORDER.get(g.get("escalation"), 9),
+                                           _SEVERITY.get(g.get("severity"), 9), g.get("first_date", "")))
     if not groups:
         lines.append("  none found")
     for g in groups:
-        state = "ESCALATED" if g.get("escalated") else "NOT ESCALATED"
+        state = _STATE.get(g.get("escalation", ""), "ESCALATED" if g.get("escalated") else "NOT ESCALATED")
         members = ", ".join(g.get("members", []))
+        rule = f" [{g['severity']}, {g['rule']}]" if g.get("rule") and g.get("severity") else ""
+        lines.append("")
         lines.append(f"  {state}: {g.get('basis', '?')} group of {len(g.get('members', []))} "
-                     f"({members}), {g.get('first_date', '?')} to {g.get('last_date', '?')}")
+                     f"({members}), {g.get('first_date', '?')} to {g.get('last_date', '?')}{rule}")
+        where = [f"settings {', '.join(g['settings'])}" if g.get("settings") else "",
+                 f"areas {', '.join(g['areas'])}" if g.get("areas") else "",
+                 f"met the definition on {g['met_definition_on']}" if g.get("met_definition_on") else "",
+                 f"response {g['response_id']}" if g.get("response_id") else ""]
+        if any(where):
+            lines.append(f"      {'; '.join(w for w in where if w)}")
         for f in g.get("findings", []):
-            lines.append(f"      GAP [{f.get('severity')}] section {f['policy']['section']}: {f['message']}")
+            if f.get("status") in ("met", "not_applicable"):
+                continue
+            lines.append(f"      {f.get('status', 'gap').upper().replace('_', ' ')} [{f.get('severity')}] "
+                         f"section {f['policy']['section']} ({f['policy'].get('clause', '')}) {f.get('rule', '')}")
+            lines.append(f"        {f['message']}")
     return lines

@@ -1,0 +1,337 @@
+"""Finding possible self-harm groups in incident feeds: one generic detector for every detection rule.
+
+valid incident rows -> episodes of children -> partitions by basis -> sliding windows -> groups
+
+* **Episodes.** One row is one episode of one child. Only children count
+  (chapter 1-P1): the age at the episode is worked out from ``date_of_birth``
+  when given, else the row's ``age`` is used; an episode at ``adult_age`` or
+  over is left out. Episodes after the as-of date are left out (they have not
+  happened as of the check).
+* **Partitions.** ``same_setting``: the episodes of one ``setting_id``;
+  ``same_area``: of one ``area``; ``connected``: of one connected component of
+  the recorded connections between children who have an episode in the feed
+  (a connection recorded on either child's row counts; connections are followed
+  from child to child, union-find; a connection to someone with no counted
+  episode joins nothing).
+* **Windows.** In each partition, sorted by date, a window slides over the
+  episodes: a window qualifies when it holds ``min_children`` or more distinct
+  children whose episodes are at most ``window_days`` calendar days apart
+  (first to last). The date of the episode that first made a window qualify is
+  when the group *met the definition*.
+* **Merging, so that nothing is reported twice.**
+  1. Qualifying windows of one rule that share an episode are one group.
+  2. Groups of rules with the same basis in the same partition that share an
+     episode are one group (it lists every rule that found it, takes the
+     highest severity, the smallest ``min_children`` and the earliest
+     ``met_definition_on``).
+  3. A group whose children are all children of another group of the same or
+     higher severity, over overlapping dates, is folded into that group (listed
+     under its ``also``; the earlier ``met_definition_on`` is kept).
+  A child may otherwise be in several groups (say, a school cluster and a
+  separate online group).
+
+Cost: one sort of the episodes (O(n log n)), then linear passes per rule; no
+pairwise comparison of incidents.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from .detection_rules import BASES, SEVERITIES, DetectionRule
+from .errors import InputError
+from .validation import Record
+
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class Episode:
+    incident_id: str
+    child: str
+    day: int                      # proleptic ordinal of the date
+    setting: str | None
+    area: str | None
+    connections: tuple[str, ...]
+
+
+@dataclass
+class Prepared:
+    """The episodes that count, and what was left out (counts only: no ids of adults are kept)."""
+
+    episodes: list[Episode] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    adults: int = 0
+    after_as_of: int = 0
+
+
+def age_on(date_of_birth: dt.date, on: dt.date) -> int:
+    """Age in whole years on a day (someone born on 29 February turns a year older on 1 March)."""
+    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+
+
+def prepare(records: Iterable[Record], as_of: dt.date, adult_age: int) -> Prepared:
+    """Episodes of children from valid incident rows (see the module docstring)."""
+    out = Prepared()
+    for rec in records:
+        row = rec.data
+        day = dt.date.fromisoformat(row["date"])
+        if day > as_of:
+            out.after_as_of += 1
+            continue
+        if row.get("date_of_birth"):
+            born = dt.date.fromisoformat(row["date_of_birth"])
+            if born > day:
+                out.errors.append(InputError(rec.source, row["incident_id"], "/date_of_birth",
+                                             "must not be after the date of the episode", rec.line))
+                continue
+            age = age_on(born, day)
+        else:
+            age = row["age"]
+        if age >= adult_age:
+            out.adults += 1
+            continue
+        out.episodes.append(Episode(row["incident_id"], row["young_person_id"], day.toordinal(),
+                                    row.get("setting_id") or None, row.get("area") or None,
+                                    tuple(c for c in row.get("connections") or () if c != row["young_person_id"])))
+    return out
+
+
+# -- partitions --------------------------------------------------------------------------------------------------
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        parent = self.parent
+        root = x
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[x] != root:  # path compression
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            if rb < ra:
+                ra, rb = rb, ra
+            self.parent[rb] = ra  # the smaller id is the root: components are named deterministically
+
+
+def partitions(episodes: Sequence[Episode], basis: str) -> dict[str, list[Episode]]:
+    """Episodes (already sorted by date) grouped by the basis key, each list still sorted."""
+    out: dict[str, list[Episode]] = defaultdict(list)
+    if basis == "same_setting":
+        for ep in episodes:
+            if ep.setting:
+                out[ep.setting].append(ep)
+    elif basis == "same_area":
+        for ep in episodes:
+            if ep.area:
+                out[ep.area].append(ep)
+    else:
+        children = {ep.child for ep in episodes}
+        uf = _UnionFind()
+        for ep in episodes:
+            for other in ep.connections:
+                if other in children:
+                    uf.union(ep.child, other)
+        for ep in episodes:
+            out[uf.find(ep.child)].append(ep)
+    return out
+
+
+def qualifying_windows(episodes: Sequence[Episode], min_children: int, window_days: int) -> list[tuple[int, int, int]]:
+    """(first index, last index, day the definition was met) of each run of qualifying windows that share episodes."""
+    counts: dict[str, int] = {}
+    runs: list[tuple[int, int, int]] = []
+    current: list[int] | None = None
+    left = 0
+    for right, ep in enumerate(episodes):
+        counts[ep.child] = counts.get(ep.child, 0) + 1
+        while ep.day - episodes[left].day > window_days:
+            gone = episodes[left].child
+            counts[gone] -= 1
+            if not counts[gone]:
+                del counts[gone]
+            left += 1
+        if len(counts) >= min_children:
+            if current is not None and left <= current[1]:
+                current[1] = right
+            else:
+                if current is not None:
+                    runs.append((current[0], current[1], current[2]))
+                current = [left, right, ep.day]
+    if current is not None:
+        runs.append((current[0], current[1], current[2]))
+    return runs
+
+
+# -- groups ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    group_id: str
+    basis: str
+    rule: str
+    rules: list[str]
+    severity: str
+    clause: str
+    min_children: int
+    members: list[str]
+    settings: list[str]
+    areas: list[str]
+    first_day: int
+    last_day: int
+    met_day: int
+    incidents: list[str]
+    also: list[dict] = field(default_factory=list)
+    # set by checker.escalation (None: not checked against response records)
+    escalation: dict | None = None
+
+    @property
+    def first_date(self) -> dt.date:
+        return dt.date.fromordinal(self.first_day)
+
+    @property
+    def met_definition_on(self) -> dt.date:
+        return dt.date.fromordinal(self.met_day)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "group_id": self.group_id, "members": self.members, "basis": self.basis,
+            "rule": self.rule, "rules": self.rules, "severity": self.severity,
+            "policy": {"section": "1", "clause": self.clause}, "min_children": self.min_children,
+            "settings": self.settings, "areas": self.areas,
+            "first_date": self.first_date.isoformat(), "last_date": dt.date.fromordinal(self.last_day).isoformat(),
+            "met_definition_on": self.met_definition_on.isoformat(),
+            "episodes": len(self.incidents), "incidents": self.incidents,
+        }
+        if self.also:
+            out["also"] = self.also
+        if self.escalation is None:
+            out.update(escalated=None, escalation="not_checked", response_id=None, findings=[])
+        else:
+            out.update(self.escalation)
+        return out
+
+
+def _make_group(basis: str, eps: Sequence[Episode], found: list[tuple[DetectionRule, int]]) -> Group:
+    best = min((r for r, _ in found), key=lambda r: (_RANK[r.severity], r.id))
+    first = eps[0]
+    return Group(
+        group_id="G-" + hashlib.sha256(f"{basis}|{first.incident_id}".encode()).hexdigest()[:12],
+        basis=basis, rule=best.id, rules=sorted({r.id for r, _ in found}), severity=best.severity,
+        clause=best.clause, min_children=min(r.min_children for r, _ in found),
+        members=sorted({e.child for e in eps}), settings=sorted({e.setting for e in eps if e.setting}),
+        areas=sorted({e.area for e in eps if e.area}), first_day=first.day, last_day=eps[-1].day,
+        met_day=min(day for _, day in found), incidents=sorted(e.incident_id for e in eps))
+
+
+def _groups_of_partition(basis: str, eps: list[Episode], rules: Sequence[DetectionRule]) -> list[Group]:
+    runs = sorted(((lo, hi, day, rule) for rule in rules
+                   for lo, hi, day in qualifying_windows(eps, rule.min_children, rule.window_days)),
+                  key=lambda run: (run[0], run[1], run[2], run[3].id))
+    groups: list[Group] = []
+    current: list | None = None  # [lo, hi, [(rule, met day)]]
+    for lo, hi, day, rule in runs:
+        if current is not None and lo <= current[1]:
+            current[1] = max(current[1], hi)
+            current[2].append((rule, day))
+        else:
+            if current is not None:
+                groups.append(_make_group(basis, eps[current[0]:current[1] + 1], current[2]))
+            current = [lo, hi, [(rule, day)]]
+    if current is not None:
+        groups.append(_make_group(basis, eps[current[0]:current[1] + 1], current[2]))
+    return groups
+
+
+def _fold_subsumed(groups: list[Group]) -> list[Group]:
+    """Fold a group into another of the same or higher severity holding all its children over overlapping dates."""
+    order = sorted(groups, key=lambda g: (_RANK[g.severity], -len(g.members), BASES.index(g.basis),
+                                          g.first_day, g.members))
+    kept: list[Group] = []
+    by_member: dict[str, list[Group]] = defaultdict(list)
+    member_sets: dict[int, set[str]] = {}
+    folded: dict[int, tuple[set[str], set[str], set[str]]] = {}  # host -> settings, areas, incidents added
+    for g in order:
+        members = set(g.members)
+        host = next((h for h in by_member[g.members[0]]
+                     if _RANK[h.severity] <= _RANK[g.severity] and members <= member_sets[id(h)]
+                     and g.first_day <= h.last_day and h.first_day <= g.last_day), None)
+        if host is None:
+            kept.append(g)
+            member_sets[id(g)] = members
+            for m in g.members:
+                by_member[m].append(g)
+            continue
+        host.also.append({"group_id": g.group_id, "basis": g.basis, "rule": g.rule, "members": g.members,
+                          "met_definition_on": g.met_definition_on.isoformat()})
+        host.met_day = min(host.met_day, g.met_day)
+        host.min_children = min(host.min_children, g.min_children)
+        host.first_day, host.last_day = min(host.first_day, g.first_day), max(host.last_day, g.last_day)
+        settings, areas, incidents = folded.setdefault(id(host), (set(host.settings), set(host.areas),
+                                                                  set(host.incidents)))
+        settings.update(g.settings)
+        areas.update(g.areas)
+        incidents.update(g.incidents)
+    for h in kept:
+        if id(h) in folded:
+            settings, areas, incidents = folded[id(h)]
+            h.settings, h.areas, h.incidents = sorted(settings), sorted(areas), sorted(incidents)
+    return kept
+
+
+def detect(episodes: Iterable[Episode], rules: Sequence[DetectionRule]) -> list[Group]:
+    """Every possible group the rules find among the episodes, merged and in a fixed order."""
+    ordered = sorted(episodes, key=lambda e: (e.day, e.child, e.incident_id))
+    groups: list[Group] = []
+    for basis in BASES:
+        basis_rules = [r for r in rules if r.basis == basis]
+        if not basis_rules:
+            continue
+        for key, eps in sorted(partitions(ordered, basis).items()):
+            groups.extend(_groups_of_partition(basis, eps, basis_rules))
+    groups = _fold_subsumed(groups)
+    groups.sort(key=lambda g: (g.first_day, _RANK[g.severity], BASES.index(g.basis), g.members, g.group_id))
+    return groups
+
+
+# -- the rules' own examples -------------------------------------------------------------------------------------
+
+
+def example_problems(rule: DetectionRule, adult_age: int) -> list[str]:
+    """Run a rule alone on each of its examples: what does not come out as the rule file says ([] if all do)."""
+    from .validation import validate_incident
+
+    problems = []
+    for kind in ("pass", "fail"):
+        for n, example in enumerate(rule.raw["examples"][kind]):
+            label = f"{rule.id}: examples/{kind}/{n} ({example['name']})"
+            records = []
+            for i, row in enumerate(example["incidents"]):
+                row = {"incident_id": f"EX-{i + 1}", **row}
+                bad = validate_incident(row)
+                if bad:
+                    problems.append(f"{label}: incident {i + 1} is not valid: {bad[0][0]} {bad[0][1]}")
+                    continue
+                records.append(Record(rule.source, i + 1, None, row))
+            as_of = dt.date.fromisoformat(example["as_of"]) if "as_of" in example else dt.date.max
+            found = [{"members": g.members, "met_definition_on": g.met_definition_on.isoformat()}
+                     for g in detect(prepare(records, as_of, adult_age).episodes, [rule])]
+            if kind == "pass" and found:
+                problems.append(f"{label}: expected no group, found {found}")
+            if kind == "fail":
+                expected = [{"met_definition_on": g.get("met_definition_on", f["met_definition_on"]), **g}
+                            for g, f in zip(example["expect"], found)]
+                if len(found) != len(example["expect"]) or found != expected:
+                    problems.append(f"{label}: expected {example['expect']}, found {found}")
+    return problems

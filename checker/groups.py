@@ -1,0 +1,87 @@
+"""Possible groups from incident feeds, end to end: load -> validate -> episodes -> detect -> escalation check.
+
+The library functions behind ``shg-check check --incidents`` and ``shg-check detect``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from . import __version__
+from .detection import Group, detect, prepare
+from .detection_rules import DetectionRuleset, load_detection_rules
+from .errors import InputError
+from .escalation import check_escalation
+from .params import Parameter
+from .validation import load_incidents
+
+
+@dataclass
+class GroupResult:
+    """The groups found in the feeds, and what was read and left out."""
+
+    as_of: dt.date
+    ruleset: DetectionRuleset
+    groups: list[Group] = field(default_factory=list)
+    input_errors: list[InputError] = field(default_factory=list)
+    incidents_read: int = 0
+    episodes_counted: int = 0
+    adults_left_out: int = 0
+    after_as_of_left_out: int = 0
+    escalation_checked: bool = False
+
+    def group_dicts(self) -> list[dict[str, Any]]:
+        return [g.to_dict() for g in self.groups]
+
+    def gap_count(self) -> int:
+        return sum(1 for g in self.groups for f in (g.escalation or {}).get("findings", []) if f["status"] == "gap")
+
+    def meta(self) -> dict[str, Any]:
+        """What the report says about the detection: rules, digest and counts (no child ids)."""
+        return {
+            "rules": [r.to_dict() for r in self.ruleset.rules], "digest": self.ruleset.digest,
+            "incidents_read": self.incidents_read, "episodes_counted": self.episodes_counted,
+            "left_out": {"adult_at_episode": self.adults_left_out, "after_as_of": self.after_as_of_left_out},
+            "escalation_checked": self.escalation_checked,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        by_status: dict[str, int] = {}
+        for g in self.groups:
+            state = (g.escalation or {}).get("escalation", "not_checked")
+            by_status[state] = by_status.get(state, 0) + 1
+        return {"groups": len(self.groups), "groups_by_escalation": dict(sorted(by_status.items())),
+                "group_gaps": self.gap_count(), "input_errors": len(self.input_errors)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``shg-check detect``: like the check report, without responses."""
+        return {
+            "tool": {"name": "shg-check", "version": __version__},
+            "ruleset": {"version": f"{len(self.ruleset.rules)} detection rules, sha256 {self.ruleset.digest[:12]}",
+                        "digest": self.ruleset.digest},
+            "as_of": self.as_of.isoformat(),
+            "parameters": [p.to_dict() for p in self.ruleset.parameters.values()],
+            "summary": self.summary(),
+            "detection": self.meta(),
+            "groups": self.group_dicts(),
+            "input_errors": [e.to_dict() for e in self.input_errors],
+        }
+
+
+def find_groups(feed_paths: Sequence[str | os.PathLike[str]], as_of: dt.date, rules_dir: str | os.PathLike[str],
+                params: dict[str, Parameter], responses: Sequence[dict] | None = None,
+                ruleset: DetectionRuleset | None = None) -> GroupResult:
+    """Detect possible groups in the incident feeds; with ``responses``, check whether each was escalated.
+
+    Raises ConfigError (bad detection rules) or UsageError (a feed path not found) before reading anything.
+    """
+    ruleset = ruleset or load_detection_rules(rules_dir, params)
+    loaded = load_incidents(feed_paths)
+    prepared = prepare(loaded.records, as_of, params["adult_age"].engine_value())
+    groups = detect(prepared.episodes, ruleset.rules)
+    if responses is not None:
+        check_escalation(groups, responses, params, as_of)
+    return GroupResult(as_of, ruleset, groups, loaded.errors + prepared.errors, len(loaded.records),
+                       len(prepared.episodes), prepared.adults, prepared.after_as_of, responses is not None)
