@@ -141,6 +141,11 @@ class _Compiler:
         if due.kind == "at_closure":
             self.emit([r.copy().add({"status": "open"}), *patterns[1:]], PENDING, **template)
             return
+        if due.kind == "once":
+            opened = [r.copy().add({"status": "open"}), *patterns[1:]]
+            self.emit([*opened, self.related(due.related, "d", negated=False)], MISSING, **template)
+            self.emit([*opened, self.related(due.related, "d", negated=True)], PENDING, **template)
+            return
         idx = next(i for i, p in enumerate(patterns) if p.alias == due.alias)
         rest = patterns[:]
         rest[0] = r.copy().add({"status": "open"})
