@@ -45,7 +45,11 @@ class Pattern:
         return p
 
     def define(self) -> dict:
-        return {"$and": [{"t": self.fact}, *self.terms]}
+        # durable-rules 2.0.28 ignores a comparison with another fact's field that comes
+        # after an "$or" in the same pattern (measured: tests/test_engine_workarounds.py):
+        # every "$or" goes last (a stable sort keeps the rest in order).
+        terms = sorted(self.terms, key=lambda t: "$or" in t)
+        return {"$and": [{"t": self.fact}, *terms]}
 
 
 def _operand(value: Any, own: str) -> Any:
@@ -234,12 +238,24 @@ class _Compiler:
         return self.variants
 
 
+def _ordered(patterns: list[Pattern]) -> list[Pattern]:
+    """The response and the subject first, then negations, then other related facts.
+
+    durable-rules 2.0.28 gets a negation wrong when a positive pattern matching the same
+    fact comes before it (measured: tests/test_engine_workarounds.py). Related patterns
+    refer only to the response and the subject, so this order means the same.
+    """
+    head = [p for p in patterns if p.alias in ("r", "x")]
+    rest = [p for p in patterns if p.alias not in ("r", "x")]
+    return head + [p for p in rest if p.negated] + [p for p in rest if not p.negated]
+
+
 def compile_rule(rule: Rule) -> list[tuple[dict, Template]]:
     """The durable-rules definitions (without ``run``) of one rule, each with what its action records."""
     out = []
     for patterns, template in _Compiler(rule).compile():
         terms = [{"s": {"t": "sentinel"}}]
-        for p in patterns:
+        for p in _ordered(patterns):
             key = f"{p.alias}$not" if p.negated else p.alias
             terms.append({key: p.define()})
         out.append(({"all": terms}, template))
