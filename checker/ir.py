@@ -85,6 +85,7 @@ class IfNone:
     evidence: str
     unknown_unless: str | None     # encoded response field
     reason: str
+    label: str = ""                # what the code means, for messages
 
 
 @dataclass(frozen=True)

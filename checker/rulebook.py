@@ -285,7 +285,8 @@ class _Normaliser:
                 or (none_due.related and any(r.alias == "x" for t in none_due.related.where for r in t.refs()))):
             self.fail("the due of an absent subject must count from a response date")
         if_none = IfNone(inone["status"], inone.get("code"), inone.get("evidence", ""), unknown,
-                         inone.get("reason", f"no {subject.get('label', self.subject)} in the record"))
+                         inone.get("reason", f"no {subject.get('label', self.subject)} in the record"),
+                         inone.get("label", ""))
         applies = tuple(self.condition(c, allow_subject=False) for c in doc.get("applies", []))
         declared = set(doc.get("parameters", []))
         self.used_params.add("chapter_in_force_from")
