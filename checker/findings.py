@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .ir import Rule
-from .vocab import label_of
+from .vocab import AGENCIES, label_of
 
 STATUSES = ("met", "gap", "pending", "not_applicable", "insufficient_data")
 NA, MISSING, PENDING, INSUFFICIENT = "na", "missing", "pending", "insufficient"
@@ -60,8 +60,17 @@ def _codes(outcomes: Iterable[Outcome]) -> list[str]:
 
 
 def rule_labels(rule: Rule) -> dict[str, str]:
-    """The rule's own words for its own codes (a requirement's or an absent subject's label)."""
-    out = {req.code: req.label for req in rule.requires if req.code and req.label and req.label != req.code}
+    """The rule's own words for its codes: a requirement's or an absent subject's label for a code
+    of its own, and the agency's name where a code is matched as an agency (``police`` is both a
+    role and an agency code)."""
+    out = {}
+    for req in rule.requires:
+        if req.code and req.label and req.label != req.code and label_of(req.code) == req.code:
+            out[req.code] = req.label
+        agency_matched = req.code_field == "agency" or (
+            req.exists is not None and any(t.name == "agency" for t in req.exists.where))
+        if agency_matched:
+            out.update(AGENCIES if req.code_field else {req.code: AGENCIES.get(req.code, req.code)})
     if rule.if_none.code and rule.if_none.label:
         out[rule.if_none.code] = rule.if_none.label
     return out
@@ -69,7 +78,7 @@ def rule_labels(rule: Rule) -> dict[str, str]:
 
 def _labels(codes: list[str], own: dict[str, str] | None = None) -> str:
     own = own or {}
-    return ", ".join(f"{own[c]} ({c})" if c in own and label_of(c) == c else label_of(c) for c in codes)
+    return ", ".join(f"{own[c]} ({c})" if c in own else label_of(c) for c in codes)
 
 
 def resolve(rule: Rule, outcomes: Iterable[Outcome]) -> Finding:
