@@ -64,7 +64,7 @@ def load_policy(path: Path | None = None) -> Policy:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: policy file not found") from None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):
         raise ConfigError(f"{path}: not valid YAML") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("clauses"), list):
         raise ConfigError(f"{path}: expected 'chapter:' and a list 'clauses:'")

@@ -48,6 +48,8 @@ def _read_yaml(path: Path, what: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ConfigError(f"{path}: not valid YAML{where}") from None
+    except ValueError:  # PyYAML's own date reading fails on an impossible date such as 2026-13-01
+        raise ConfigError(f"{path}: not valid YAML (an impossible date?)") from None
 
 
 def _check_value(name: str, kind: str, value: Any, where: str) -> Any:

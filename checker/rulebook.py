@@ -81,6 +81,8 @@ def read_rule_file(path: Path) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(f"{path}: not valid YAML{where}") from None
+    except ValueError:  # PyYAML's own date reading fails on an impossible date such as 2026-13-01
+        raise ConfigError(f"{path}: not valid YAML (an impossible date?)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     if not isinstance(doc, dict):
