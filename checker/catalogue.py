@@ -19,6 +19,8 @@ FACTS: dict[str, dict[str, str]] = {
         "closure_recorded": "bool", "staff_support_recorded": "bool",
         "young_people_count": "int", "home_areas_count": "int",
         "debrief_arrangements": "bool", "wellbeing_support": "bool",
+        "scoping_meetings_count": "int", "strategic_meetings_count": "int",
+        "operational_meetings_count": "int", "final_meetings_count": "int",
     },
     "referral": {
         "date": "date", "route": "str", "kind": "str", "group_dynamic_described": "bool",
@@ -50,7 +52,7 @@ FACTS: dict[str, dict[str, str]] = {
     "covered": {"mref": "str", "mtype": "str", "mdate": "date", "item": "str"},
     "school_meeting": {"yp": "str", "date": "date", "parents_informed_on": "date"},
     "drop_in": {"setting": "str", "first_session_on": "date", "parents_informed_on": "date"},
-    "cross_boundary": {"areas_count": "int", "responsibility_agreed_on": "date"},
+    "cross_boundary": {"areas_count": "int", "responsibility_agreed_on": "date", "agreed_by_count": "int"},
     "boundary_agreement": {"agency": "str"},
     "closure": {
         "date": "date", "exit_strategy_on": "date", "staff_debriefed_on": "date",

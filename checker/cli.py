@@ -260,5 +260,89 @@ def validate_command(paths):
     sys.exit(EXIT_INPUT_ERRORS if loaded.errors else EXIT_OK)
 
 
+@main.group("rules")
+def rules_group():
+    """Author tools: how the rules cover the chapter, and whether they work.
+
+    \b
+      shg-check rules coverage      clause -> rules -> examples (exit 1 if an obligation is uncovered)
+      shg-check rules test          every rule's examples, durable engine and oracle (exit 1 on failure)
+      shg-check rules show RULE     one rule, its clauses, parameters and examples
+      shg-check rules lint          schema, ids, clauses, examples, codes (exit 1 on a problem)"""
+
+
+def _rules_options(func):
+    func = click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None,
+                        help="The chapter as clauses (default: policy/chapter.yaml).")(func)
+    func = click.option("--params", "params_file", type=click.Path(dir_okay=False), metavar="FILE",
+                        help="The partnership's parameter overrides.")(func)
+    func = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=str(DEFAULT_RULES),
+                        show_default=True, help="Folder of rule files and parameters.yaml.")(func)
+    return func
+
+
+def _load(rules_dir, params_file, policy_file):
+    from .authoring import load_policy
+    from .rulebook import load_rulebook
+
+    rulebook = load_rulebook(Path(rules_dir), Path(params_file) if params_file else None)
+    return rulebook, load_policy(Path(policy_file) if policy_file else None)
+
+
+@rules_group.command("coverage")
+@_rules_options
+def rules_coverage(rules_dir, params_file, policy_file):
+    """Every clause of the chapter, its kind and the rules that check it."""
+    from .authoring import coverage, render_coverage
+
+    rulebook, policy = _load(rules_dir, params_file, policy_file)
+    rows = coverage(rulebook, policy)
+    click.echo(render_coverage(rows, policy), nl=False)
+    sys.exit(EXIT_GAPS if any(r.problem for r in rows) else EXIT_OK)
+
+
+@rules_group.command("test")
+@_rules_options
+@click.option("--rule", "rule_ids", multiple=True, metavar="RULE", help="Only this rule (repeatable).")
+@click.option("-v", "--verbose", is_flag=True, help="List the examples that pass too.")
+def rules_test(rules_dir, params_file, policy_file, rule_ids, verbose):
+    """Run every rule's examples through the durable engine and the oracle."""
+    from .authoring import render_test, run_examples
+    from .rulebook import load_rulebook
+
+    rulebook = load_rulebook(Path(rules_dir), Path(params_file) if params_file else None)
+    unknown = set(rule_ids) - {r.id for r in rulebook.rules}
+    if unknown:
+        raise UsageError(f"no rule {', '.join(sorted(unknown))}")
+    results = run_examples(rulebook, rule_ids or None)
+    click.echo(render_test(results, verbose), nl=False)
+    sys.exit(EXIT_GAPS if any(not r.ok for r in results) else EXIT_OK)
+
+
+@rules_group.command("show")
+@click.argument("rule_id", metavar="RULE")
+@_rules_options
+def rules_show(rule_id, rules_dir, params_file, policy_file):
+    """One rule: what it checks, its clause text, its parameters and values, its examples."""
+    from .authoring import render_show
+
+    rulebook, policy = _load(rules_dir, params_file, policy_file)
+    click.echo(render_show(rulebook, policy, rule_id), nl=False)
+
+
+@rules_group.command("lint")
+@_rules_options
+def rules_lint(rules_dir, params_file, policy_file):
+    """Check the rule files: schema, unique ids, cited clauses, examples, known codes."""
+    from .authoring import lint, load_policy
+
+    policy = load_policy(Path(policy_file) if policy_file else None)
+    problems = lint(Path(rules_dir), policy, Path(params_file) if params_file else None)
+    for p in problems:
+        click.echo(p)
+    click.echo(f"{len(problems)} problem(s)" if problems else "rules lint: no problems", err=bool(problems))
+    sys.exit(EXIT_GAPS if problems else EXIT_OK)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

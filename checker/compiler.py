@@ -45,7 +45,11 @@ class Pattern:
         return p
 
     def define(self, copy_no: int = 0) -> dict:
-        return {"$and": [{"t": fact_type_name(self.fact, copy_no)}, *self.terms]}
+        # durable-rules 2.0.28 ignores a comparison with another fact's field that comes
+        # after an "$or" in the same pattern (measured: tests/test_engine_workarounds.py):
+        # every "$or" goes last (a stable sort keeps the rest in order).
+        terms = sorted(self.terms, key=lambda t: "$or" in t)
+        return {"$and": [{"t": fact_type_name(self.fact, copy_no)}, *terms]}
 
 
 def fact_type_name(fact: str, copy_no: int) -> str:
@@ -147,6 +151,11 @@ class _Compiler:
         if due.kind == "at_closure":
             self.emit([r.copy().add({"status": "open"}), *patterns[1:]], PENDING, **template)
             return
+        if due.kind == "once":
+            opened = [r.copy().add({"status": "open"}), *patterns[1:]]
+            self.emit([*opened, self.related(due.related, "d", negated=False)], MISSING, **template)
+            self.emit([*opened, self.related(due.related, "d", negated=True)], PENDING, **template)
+            return
         idx = next(i for i, p in enumerate(patterns) if p.alias == due.alias)
         rest = patterns[:]
         rest[0] = r.copy().add({"status": "open"})
@@ -235,14 +244,71 @@ class _Compiler:
         return self.variants
 
 
+def _ordered(patterns: list[Pattern]) -> list[Pattern]:
+    """The response and the subject first, then negations, then other related facts.
+
+    durable-rules 2.0.28 gets a negation wrong when a positive pattern matching the same
+    fact comes before it (measured: tests/test_engine_workarounds.py). Related patterns
+    refer only to the response and the subject, so this order means the same.
+    """
+    head = [p for p in patterns if p.alias in ("r", "x")]
+    rest = [p for p in patterns if p.alias not in ("r", "x")]
+    return head + [p for p in rest if p.negated] + [p for p in rest if not p.negated]
+
+
+def _ref_fields(obj: Any, own: str) -> set[tuple[str, str]]:
+    """The (alias, field) pairs a pattern term reads from the response, the subject or itself."""
+    if isinstance(obj, dict):
+        if len(obj) == 1:
+            (key, value), = obj.items()
+            if key in ("r", "x") and isinstance(value, str):
+                return {(key, value)}
+            if key == "$m" and isinstance(value, str):
+                return {(own, value)}
+        return set().union(*(_ref_fields(v, own) for v in obj.values())) if obj else set()
+    if isinstance(obj, list):
+        return set().union(*(_ref_fields(v, own) for v in obj)) if obj else set()
+    return set()
+
+
+def _guard_refs(patterns: list[Pattern]) -> list[list[Pattern]]:
+    """Split a variant on every field it reads from another term: present, or absent.
+
+    durable-rules 2.0.28 fails the whole batch (error 311) when a term compares with a
+    property the referenced fact does not have. The oracle reads such a comparison as
+    false: so where the field is absent, a positive term reading it cannot match (the
+    variant is dropped) and a negated one is trivially true (the term is dropped).
+    """
+    refs = sorted({ref for p in patterns for t in p.terms for ref in _ref_fields(t, p.alias)})
+    variants = [patterns]
+    for alias, fname in refs:
+        split = []
+        for pats in variants:
+            split.append([p.copy().add(_ex(fname)) if p.alias == alias and not p.negated else p for p in pats])
+            absent: list[Pattern] | None = []
+            for p in pats:
+                reads = any((alias, fname) in _ref_fields(t, p.alias) for t in p.terms)
+                if reads and not p.negated:
+                    absent = None
+                    break
+                if reads:
+                    continue
+                absent.append(p.copy().add(_nex(fname)) if p.alias == alias and not p.negated else p)
+            if absent is not None:
+                split.append(absent)
+        variants = split
+    return variants
+
+
 def compile_rule(rule: Rule) -> list[tuple[dict, Template, dict[str, int]]]:
     """The durable-rules definitions (without ``run``) of one rule, each with what its action
     records and how many copies of each fact type it reads."""
     out = []
-    for patterns, template in _Compiler(rule).compile():
+    compiled = _Compiler(rule).compile()
+    for patterns, template in ((g, t) for pats, t in compiled for g in _guard_refs(pats)):
         terms = [{"s": {"t": "sentinel"}}]
         uses: dict[str, int] = {}
-        for p in patterns:
+        for p in _ordered(patterns):
             key = f"{p.alias}$not" if p.negated else p.alias
             terms.append({key: p.define(uses.get(p.fact, 0))})
             uses[p.fact] = uses.get(p.fact, 0) + 1

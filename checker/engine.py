@@ -3,8 +3,9 @@
 It owns every workaround in ../shared/guides/durable-rules-notes.md:
 - its own ``Host`` whose background timer threads never start (``_run`` does
   nothing), so every action runs on the calling thread, in order;
-- one ruleset per adapter under a fresh name; definitions deep-copied, since
-  ``set_rulesets`` deletes ``run`` from what it is given;
+- rulesets under fresh names, as many as needed to keep each under 256 rule
+  variants (one alpha node, the sentinel term, links to at most 256 beta
+  nodes); definitions deep-copied, since ``set_rulesets`` deletes ``run``;
 - one fresh ``sid`` per record and only one live at a time, its state always
   deleted afterwards (the engine holds at most 1024 states);
 - the whole record asserted as one batch, with a sentinel fact last and a
@@ -37,6 +38,7 @@ from .ir import Rule
 
 _NAMES = itertools.count(1)
 MAX_PROPERTIES = 200  # the engine crashes at about 250 (MAX_OBJECT_PROPERTIES 255)
+MAX_VARIANTS = 200    # per ruleset: the engine refuses more than 256 links from one alpha node
 
 
 class EngineError(Exception):
@@ -70,27 +72,41 @@ class RulesEngine:
 
     def __init__(self, rules: Iterable[Rule]):
         self.rules = list(rules)
-        self.name = f"shg{next(_NAMES)}"
         self._sink: list[Outcome] | None = None
-        self._sentinel_seen = False
+        self._sentinel_seen = 0
         self._errors: list[BaseException] = []
-        definition: dict[str, Any] = {}
+        # One alpha node links to at most 256 beta nodes (BETA_LIST_LENGTH; error 108 when
+        # exceeded) and every variant shares the sentinel term: the rules are split over as
+        # many rulesets as needed, a rule's variants always in one.
+        chunks: list[dict[str, Any]] = [{}]
         self.copies: dict[str, int] = {}
         for rule in self.rules:
-            for i, (body, template, uses) in enumerate(compile_rule(rule)):
+            variants = compile_rule(rule)
+            if len(variants) > MAX_VARIANTS:  # pragma: no cover - no rule comes near
+                raise EngineError(f"rule {rule.id} compiles to {len(variants)} variants (limit {MAX_VARIANTS})")
+            if chunks[-1] and len(chunks[-1]) + len(variants) > MAX_VARIANTS:
+                chunks.append({})
+            for i, (body, template, uses) in enumerate(variants):
                 body["run"] = self._action(template)
-                definition[f"{rule.id}#{i}"] = body
+                chunks[-1][f"{rule.id}#{i}"] = body
                 for fact, n in uses.items():
                     self.copies[fact] = max(self.copies.get(fact, 1), n)
-        definition["zz-sentinel"] = {"all": [{"s": {"t": "sentinel"}}], "run": self._sentinel}
-        definition["zz-catch-all"] = {"all": [{"a": {"$ex": {"t": 1}}}, {"b": {"t": "never"}}],
-                                    "run": self._sentinel}
-        self.rule_count = len(definition)
         self._host = _QuietHost()
-        # set_rulesets deletes each 'run' from what it is given; the dict is built
-        # for this call only (never deep-copy it: that would copy the bound actions' self).
-        self.definition = {k: {kk: vv for kk, vv in v.items() if kk != "run"} for k, v in definition.items()}
-        self._host.set_rulesets({self.name: definition})
+        self.names: list[str] = []
+        self.definition: dict[str, Any] = {}
+        for definition in chunks:
+            definition["zz-sentinel"] = {"all": [{"s": {"t": "sentinel"}}], "run": self._sentinel}
+            definition["zz-catch-all"] = {"all": [{"a": {"$ex": {"t": 1}}}, {"b": {"t": "never"}}],
+                                        "run": self._sentinel}
+            name = f"shg{next(_NAMES)}"
+            # set_rulesets deletes each 'run' from what it is given; the dict is built
+            # for this call only (never deep-copy it: that would copy the bound actions' self).
+            self.definition.update({k: {kk: vv for kk, vv in v.items() if kk != "run"}
+                                    for k, v in definition.items()})
+            self._host.set_rulesets({name: definition})
+            self.names.append(name)
+        self.name = self.names[0]
+        self.rule_count = len(self.definition)
         self._sids = itertools.count(1)
 
     def _action(self, tpl: Template) -> Callable[[Any], None]:
@@ -108,7 +124,7 @@ class RulesEngine:
         return act
 
     def _sentinel(self, c: Any) -> None:
-        self._sentinel_seen = True
+        self._sentinel_seen += 1
 
     def evaluate(self, facts: list[dict]) -> dict[str, set[Outcome]]:
         """All outcomes, by rule id, for one record's facts."""
@@ -124,19 +140,22 @@ class RulesEngine:
                 seen_hashes.add(fnv1a32(fid))
                 batch.append({**fact, "t": fact_type_name(fact["t"], k), "sid": sid, "id": fid})
         batch.append({"t": "sentinel", "sid": sid, "id": f"{sid}.sentinel"})
-        self._sink, self._sentinel_seen, self._errors = [], False, []
-        with warnings.catch_warnings():  # durable-rules calls datetime.utcfromtimestamp (deprecated in 3.12)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            try:
-                self._host.assert_facts(self.name, batch)
-            except durable_engine.MessageNotHandledException:  # pragma: no cover - the catch-all handles every fact
-                pass
-        truncated = not self._sentinel_seen
-        if truncated:
-            # Part of the batch was dropped: no action may have fired, and delete_state on
-            # such a state can segfault. Assert the sentinel alone so its rule fires first.
-            self._host.assert_fact(self.name, {"t": "sentinel", "sid": sid, "id": f"{sid}.sentinel2"})
-        self._host.delete_state(self.name, sid)
+        self._sink, self._sentinel_seen, self._errors = [], 0, []
+        truncated = False
+        for name in self.names:
+            seen = self._sentinel_seen
+            with warnings.catch_warnings():  # durable-rules calls datetime.utcfromtimestamp (deprecated in 3.12)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                try:
+                    self._host.assert_facts(name, batch)
+                except durable_engine.MessageNotHandledException:  # pragma: no cover - the catch-all takes every fact
+                    pass
+                if self._sentinel_seen == seen:
+                    # Part of the batch was dropped: no action may have fired, and delete_state on
+                    # such a state can segfault. Assert the sentinel alone so its rule fires first.
+                    truncated = True
+                    self._host.assert_fact(name, {"t": "sentinel", "sid": sid, "id": f"{sid}.sentinel2"})
+            self._host.delete_state(name, sid)
         if truncated:
             raise EngineError("the engine dropped part of the record (sentinel not reached)")
         if self._errors:

@@ -86,7 +86,10 @@ def response_facts(record: dict, as_of: dt.date) -> list[Fact]:
     identified = _date(record["identified_on"])
     young_people = record.get("young_people") or []
     areas = {yp["home_area"] for yp in young_people if isinstance(yp.get("home_area"), str)}
-    staff = _get(record, "staff_support")
+    meeting_list = record.get("meetings")
+    counts = {f"{t}_meetings_count": (sum(1 for m in meeting_list if m.get("type") == t)
+                                      if isinstance(meeting_list, list) else ...)
+              for t in ("scoping", "strategic", "operational", "final")}
     facts: list[Fact] = [_fact(
         "response", "",
         status=record["status"], identified_on=identified, as_of=as_of,
@@ -99,8 +102,9 @@ def response_facts(record: dict, as_of: dt.date) -> list[Fact]:
         staff_support_recorded=_recorded(record, "staff_support"),
         young_people_count=len(young_people),
         home_areas_count=len(areas) if areas else ...,
-        debrief_arrangements=_get(staff, "debrief_arrangements"),
-        wellbeing_support=_get(staff, "wellbeing_support"),
+        debrief_arrangements=_sub(record, "staff_support", "debrief_arrangements"),
+        wellbeing_support=_sub(record, "staff_support", "wellbeing_support"),
+        **counts,
     )]
     referral = record.get("referral")
     if isinstance(referral, dict):
@@ -203,7 +207,8 @@ def _cross_boundary_facts(cb: Any) -> Iterable[Fact]:
     if not isinstance(cb, dict):
         return
     yield _fact("cross_boundary", "/cross_boundary", areas_count=_count(_get(cb, "areas")),
-                responsibility_agreed_on=_get(cb, "responsibility_agreed_on"))
+                responsibility_agreed_on=_get(cb, "responsibility_agreed_on"),
+                agreed_by_count=_count(_get(cb, "agreed_by")))
     for i, agency in enumerate(cb.get("agreed_by") or []):
         yield _fact("boundary_agreement", f"/cross_boundary/agreed_by/{i}", agency=agency)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .ir import Rule
-from .vocab import label_of
+from .vocab import AGENCIES, label_of
 
 STATUSES = ("met", "gap", "pending", "not_applicable", "insufficient_data")
 NA, MISSING, PENDING, INSUFFICIENT = "na", "missing", "pending", "insufficient"
@@ -69,8 +69,26 @@ def _codes(outcomes: Iterable[Outcome]) -> list[str]:
     return sorted({o.code for o in outcomes if o.code})
 
 
-def _labels(codes: list[str]) -> str:
-    return ", ".join(label_of(c) for c in codes)
+def rule_labels(rule: Rule) -> dict[str, str]:
+    """The rule's own words for its codes: a requirement's or an absent subject's label for a code
+    of its own, and the agency's name where a code is matched as an agency (``police`` is both a
+    role and an agency code)."""
+    out = {}
+    for req in rule.requires:
+        if req.code and req.label and req.label != req.code and label_of(req.code) == req.code:
+            out[req.code] = req.label
+        agency_matched = req.code_field == "agency" or (
+            req.exists is not None and any(t.name == "agency" for t in req.exists.where))
+        if agency_matched:
+            out.update(AGENCIES if req.code_field else {req.code: AGENCIES.get(req.code, req.code)})
+    if rule.if_none.code and rule.if_none.label:
+        out[rule.if_none.code] = rule.if_none.label
+    return out
+
+
+def _labels(codes: list[str], own: dict[str, str] | None = None) -> str:
+    own = own or {}
+    return ", ".join(f"{own[c]} ({c})" if c in own else label_of(c) for c in codes)
 
 
 def resolve(rule: Rule, outcomes: Iterable[Outcome]) -> Finding:
@@ -84,22 +102,23 @@ def resolve(rule: Rule, outcomes: Iterable[Outcome]) -> Finding:
         reasons = sorted({o.reason for o in by_kind[NA]})
         return Finding(status="not_applicable", message=f"Not applicable: {'; '.join(reasons)}.", **base)
     missing = by_kind.get(MISSING, [])
+    own = rule_labels(rule)
     unknown = _codes(by_kind.get(INSUFFICIENT, []))
     pending = _codes(by_kind.get(PENDING, []))
     if missing:
         codes = _codes(missing)
         text = rule.message or rule.title
-        msg = f"{text} Missing: {_labels(codes)}." if codes else text
+        msg = f"{text} Missing: {_labels(codes, own)}." if codes else text
         if unknown:
-            msg += f" Not in the record, so not judged: {_labels(unknown)}."
+            msg += f" Not in the record, so not judged: {_labels(unknown, own)}."
         return Finding(status="gap", message=msg, missing=codes,
                        evidence=sorted({o.ptr for o in missing}), unknown=unknown, pending=pending, **base)
     if unknown:
         return Finding(status="insufficient_data",
-                       message=f"The record does not show enough to judge this: {_labels(unknown)}.",
+                       message=f"The record does not show enough to judge this: {_labels(unknown, own)}.",
                        evidence=sorted({o.ptr for o in by_kind[INSUFFICIENT]}), unknown=unknown,
                        pending=pending, **base)
     if pending:
-        return Finding(status="pending", message=f"Not yet due on this open response: {_labels(pending)}.",
+        return Finding(status="pending", message=f"Not yet due on this open response: {_labels(pending, own)}.",
                        evidence=sorted({o.ptr for o in by_kind[PENDING]}), pending=pending, **base)
     return Finding(status="met", message=f"Met: {rule.title}.", **base)

@@ -55,11 +55,12 @@ class Condition:
 
 @dataclass(frozen=True)
 class Due:
-    kind: str                      # at_closure | working_days
+    kind: str                      # at_closure | working_days | once
     days: int = 0
     alias: str = ""                # r or x
     field: str = ""                # encoded _w field of the start date
     presence: str = ""             # encoded field that must be present
+    related: "Related | None" = None  # once: due as soon as a fact like this exists
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class IfNone:
     evidence: str
     unknown_unless: str | None     # encoded response field
     reason: str
+    label: str = ""                # what the code means, for messages
 
 
 @dataclass(frozen=True)

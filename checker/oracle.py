@@ -66,12 +66,14 @@ def _condition(cond: Condition, by_type, env) -> bool:
     return found if cond.kind == "exists" else not found
 
 
-def _due(rule: Rule, due: Due | None, env, code: str, ptr: str) -> Outcome:
+def _due(rule: Rule, due: Due | None, env, code: str, ptr: str, by_type) -> Outcome:
     r = env["r"]
     if due is None or r["status"] == "closed":
         return Outcome(rule.id, MISSING, code, ptr)
     if due.kind == "at_closure":
         return Outcome(rule.id, PENDING, code, ptr)
+    if due.kind == "once":
+        return Outcome(rule.id, MISSING if _any(due.related, by_type, env) else PENDING, code, ptr)
     start = env[due.alias]
     if due.field not in start:
         return Outcome(rule.id, INSUFFICIENT, code, ptr)
@@ -109,13 +111,13 @@ def _requirement(rule: Rule, req: Requirement, x: dict, by_type, env) -> list[Ou
     if req.test is not None:
         t = req.test
         if t.null in x:
-            out.append(unmet or _due(rule, req.due, env, code, ptr))
+            out.append(unmet or _due(rule, req.due, env, code, ptr, by_type))
         if t.primary in x and needs_ok and not holds(t, x, env):
-            out.append(unmet or _due(rule, req.due, env, code, ptr))
+            out.append(unmet or _due(rule, req.due, env, code, ptr, by_type))
         if t.primary not in x and t.null not in x:
             out.append(Outcome(rule.id, INSUFFICIENT, code, ptr))
     elif needs_ok and not _any(req.exists, by_type, env):
-        out.append(unmet or _due(rule, req.due, env, code, ptr))
+        out.append(unmet or _due(rule, req.due, env, code, ptr, by_type))
     return out
 
 
@@ -136,7 +138,7 @@ def evaluate_rule(rule: Rule, facts: list[dict]) -> set[Outcome]:
         if inone.unknown_unless and inone.unknown_unless not in r:
             outcomes.add(Outcome(rule.id, INSUFFICIENT, code or inone.unknown_unless, inone.evidence))
         elif inone.status == "gap":
-            outcomes.add(_due(rule, rule.due, env, code, inone.evidence))
+            outcomes.add(_due(rule, rule.due, env, code, inone.evidence, by_type))
         elif inone.status == "not_applicable":
             outcomes.add(Outcome(rule.id, NA, reason=inone.reason))
         else:

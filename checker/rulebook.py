@@ -228,6 +228,8 @@ class _Normaliser:
             return None
         if spec == "at_closure":
             return Due("at_closure")
+        if "once" in spec:
+            return Due("once", related=self.related(spec["once"]))
         ref, kind = self.ref(spec["after"], 0, "w")
         if kind != "date":
             self.fail(f"due.after: {spec['after']} is not a date")
@@ -275,10 +277,13 @@ class _Normaliser:
         if inone["status"] == "gap" and not inone.get("code"):
             self.fail("subject.if_none: a gap needs a 'code'")
         none_due = self.due(inone["due"]) if "due" in inone else rule_due
-        if none_due and none_due.alias == "x" and inone["status"] == "gap":
+        if none_due and inone["status"] == "gap" and (
+                none_due.alias == "x"
+                or (none_due.related and any(r.alias == "x" for t in none_due.related.where for r in t.refs()))):
             self.fail("the due of an absent subject must count from a response date")
         if_none = IfNone(inone["status"], inone.get("code"), inone.get("evidence", ""), unknown,
-                         inone.get("reason", f"no {subject.get('label', self.subject)} in the record"))
+                         inone.get("reason", f"no {subject.get('label', self.subject)} in the record"),
+                         inone.get("label", ""))
         applies = tuple(self.condition(c, allow_subject=False) for c in doc.get("applies", []))
         declared = set(doc.get("parameters", []))
         self.used_params.add("chapter_in_force_from")

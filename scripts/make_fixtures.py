@@ -91,8 +91,13 @@ def complete_closed():
              "decisions": {"focus": "both"}, "staff_selection_considered_needs": True, "feeds_back_to": None},
             {"id": "M3", "type": "operational", "date": "2026-03-11",
              "chair": {"role": "cs_service_manager", "delegate": False},
-             "attendees": attendees(OPERATIONAL_ROLES + ["cic_specialist_nurse"], settings),
+             "attendees": attendees(OPERATIONAL_ROLES + ["cic_specialist_nurse", "digital_safety_team"], settings),
              "covered": REGULAR_OPERATIONAL, "staff_selection_considered_needs": True, "feeds_back_to": "M2"},
+            {"id": "M6", "type": "operational", "date": "2026-04-08",
+             "chair": {"role": "cs_service_manager", "delegate": False},
+             "attendees": attendees(OPERATIONAL_ROLES + ["cic_specialist_nurse", "digital_safety_team"], settings),
+             "covered": ["progress_monitored", "risk_indicators_reviewed", "individual_plans", "fed_back_to_strategic"],
+             "staff_selection_considered_needs": True, "feeds_back_to": "M4"},
             {"id": "M4", "type": "strategic", "date": "2026-04-15",
              "chair": {"role": "cs_head_of_safeguarding", "delegate": False},
              "attendees": attendees(STRATEGIC_ROLES + ["cic_specialist_nurse", "digital_safety_team"], settings,
@@ -122,7 +127,8 @@ def complete_closed():
 
 
 def missing_police():
-    """R-2026-002: open; the scoping meeting had no police and no Children in Care nurse for a looked after child."""
+    """R-2026-002: open and part-way through (strategic and operational groups running, not closed);
+    the scoping meeting had no police and no Children in Care nurse for a looked after child."""
     r = complete_closed()
     r["response_id"] = "R-2026-002"
     r["status"] = "open"
@@ -131,13 +137,20 @@ def missing_police():
     for yp in r["young_people"]:
         yp["id"] = yp["id"].replace("YP-A", "YP-B")
         yp["connections"] = [{**c, "to": c["to"].replace("YP-A", "YP-B")} for c in yp["connections"]]
+        yp["self_harm_episodes"] = [{**e, "date": "2026-10-02"} for e in yp["self_harm_episodes"]]
+        yp["risk_assessment"]["date"] = "2026-10-09"
+        yp["s47"]["considered_on"] = "2026-10-07"
+        yp["individual_response_plan_on"] = "2026-10-14"
+        yp["parents_carers_informed_on"] = "2026-10-07"
         yp["safety_plan"] = None
         yp["exit_plan_agreed_on"] = None
-    r["meetings"] = [copy.deepcopy(r["meetings"][0])]
-    m = r["meetings"][0]
-    m["date"] = "2026-10-07"
-    m["decisions"]["review_date"] = "2026-10-21"
-    m["attendees"] = [a for a in m["attendees"] if a["role"] not in ("police", "cic_specialist_nurse")]
+    scoping, strategic, operational = (copy.deepcopy(r["meetings"][i]) for i in (0, 1, 2))
+    scoping["date"] = "2026-10-07"
+    scoping["decisions"]["review_date"] = "2026-10-21"
+    scoping["attendees"] = [a for a in scoping["attendees"] if a["role"] not in ("police", "cic_specialist_nurse")]
+    strategic["date"] = "2026-10-12"
+    operational["date"] = "2026-10-14"
+    r["meetings"] = [scoping, strategic, operational]
     r["information_sharing"] = {"school_meetings": [], "drop_in_sessions": []}
     r["cross_boundary"]["responsibility_agreed_on"] = "2026-10-08"
     r["closure"] = None
@@ -181,10 +194,81 @@ def open_early():
     }
 
 
+def variant(response_id: str, letter: str) -> dict:
+    """A copy of the complete closed response under a new id, its children renamed YP-<letter>nn."""
+    r = complete_closed()
+    r["response_id"] = response_id
+
+    def rename(cid: str) -> str:
+        return cid.replace("YP-A", f"YP-{letter}")
+
+    for yp in r["young_people"]:
+        yp["id"] = rename(yp["id"])
+        yp["connections"] = [{**c, "to": rename(c["to"])} for c in yp["connections"]]
+    for sm in r["information_sharing"]["school_meetings"]:
+        sm["young_person"] = rename(sm["young_person"])
+    return r
+
+
+def meeting(r: dict, meeting_id: str) -> dict:
+    return next(m for m in r["meetings"] if m["id"] == meeting_id)
+
+
+def section1_adult():
+    """R-2026-005: closed; one of the young people was already 18 when the group was identified (1-P1)."""
+    r = variant("R-2026-005", "P")
+    r["young_people"][2]["date_of_birth"] = "2008-01-15"
+    return r
+
+
+def section2_procedure_and_delay():
+    """R-2026-006: closed; the referral came a week late (2-P2) and the ordinary self-harm procedure
+    was not followed for one child (2-P3)."""
+    r = variant("R-2026-006", "Q")
+    r["referral"]["date"] = "2026-03-09"
+    r["young_people"][1]["individual_procedure_followed"] = False
+    return r
+
+
+def section4x_groups():
+    """R-2026-007: closed; the police attendee at the strategic group could not commit resources and
+    the plan left out media handling (4.1); an operational meeting fed back to no one (4.2)."""
+    r = variant("R-2026-007", "S")
+    m2 = meeting(r, "M2")
+    for a in m2["attendees"]:
+        if a["role"] == "police":
+            a["senior"] = False
+    m2["covered"] = [c for c in m2["covered"] if c != "media_managed"]
+    meeting(r, "M6")["feeds_back_to"] = None
+    return r
+
+
+def section5_6_sharing_and_boundaries():
+    """R-2026-008: closed; parents were told only after a school meeting with their child (5-P3) and
+    responsibility across the two areas was agreed by Children's Services without the Police (6-P1)."""
+    r = variant("R-2026-008", "T")
+    r["information_sharing"]["school_meetings"][0]["parents_informed_on"] = "2026-03-11"
+    r["cross_boundary"]["agreed_by"] = ["childrens_services"]
+    return r
+
+
+def section7_closure():
+    """R-2026-009: closed; one child left without a safety plan, the police review recorded no actions,
+    and no overview report went to the partnership (7)."""
+    r = variant("R-2026-009", "U")
+    r["young_people"][1]["safety_plan"] = None
+    r["closure"]["agency_reviews"][1]["actions_recorded"] = False
+    r["closure"]["overview_report_presented_on"] = None
+    return r
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "R-2026-001-complete.json").write_text(json.dumps(complete_closed(), indent=2) + "\n")
     (OUT / "responses-2026.json").write_text(json.dumps([missing_police(), poor_referral()], indent=2) + "\n")
+    (OUT / "responses-section-gaps.json").write_text(json.dumps(
+        [section1_adult(), section2_procedure_and_delay(), section4x_groups(), section5_6_sharing_and_boundaries(),
+         section7_closure()], indent=2) + "\n")
     (OUT / "responses-recent.jsonl").write_text(
         "".join(json.dumps(r) + "\n" for r in (before_chapter(), open_early())))
 

@@ -17,13 +17,3 @@ AS_OF = dt.date(2026, 11, 27)
 @lru_cache(maxsize=1)
 def rulebook() -> Rulebook:
     return load_rulebook(RULES)
-
-
-def example_cases():
-    """(id, rule, example, expected status, expected missing or None) for every rule example."""
-    for rule in rulebook().rules:
-        for kind in ("pass", "fail"):
-            for ex in rule.raw["examples"][kind]:
-                expect = ex.get("expect", {})
-                status = expect.get("status", "met" if kind == "pass" else "gap")
-                yield f"{rule.id}/{kind}/{ex['name']}", rule, ex, status, expect.get("missing")

@@ -12,8 +12,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "fixtures" / "sample-export"
 AS_OF = dt.date(2026, 11, 27)
 AS_OF_TEXT = AS_OF.isoformat()
-SAMPLE_GAPS = {("R-2026-002", "scoping-required-roles"), ("R-2026-003", "referral-content"),
-               ("R-2026-003", "referral-via-ifd-mash"), ("R-2026-003", "scoping-meeting-held")}
+SAMPLE_GAPS = {
+    ("R-2026-002", "scoping-required-roles"), ("R-2026-003", "referral-content"),
+    ("R-2026-003", "referral-via-ifd-mash"), ("R-2026-003", "scoping-meeting-held"),
+    ("R-2026-005", "definition-children"), ("R-2026-006", "individual-procedure-followed"),
+    ("R-2026-006", "referral-timely"), ("R-2026-007", "operational-feeds-back"),
+    ("R-2026-007", "strategic-attendees-senior"), ("R-2026-007", "strategic-plan"),
+    ("R-2026-008", "cross-boundary-responsibility"), ("R-2026-008", "school-meetings-parents-informed"),
+    ("R-2026-009", "closure-child-safety-plans"), ("R-2026-009", "closure-overview-report"),
+    ("R-2026-009", "closure-review-actions"),
+}
 
 
 def copy_sample(tmp_path: Path) -> Path:

@@ -1,39 +1,42 @@
-"""Every rule's examples, run through the durable-rules engine and the plain-Python oracle."""
-from __future__ import annotations
+"""Every rule's own examples, each a test: through the durable-rules engine AND the oracle.
 
-import datetime as dt
+Ids read as ``<rule>/<pass|fail>/<example name>``, e.g. ``scoping-required-roles/fail/police absent...``.
+"""
+from __future__ import annotations
 
 import pytest
 
-from checker.api import Checker
-from checker.validation import validate_response
-from helpers import AS_OF, example_cases, rulebook
+from checker.api import DEFAULT_RULES
+from checker.authoring import ExampleRunner, examples_of
+from checker.rulebook import load_rulebook
 
-CASES = list(example_cases())
+RULEBOOK = load_rulebook(DEFAULT_RULES)
+EXAMPLES = examples_of(RULEBOOK)
 
 
 @pytest.fixture(scope="module")
-def checkers():
-    return Checker(rulebook(), "durable"), Checker(rulebook(), "python")
+def runner() -> ExampleRunner:
+    return ExampleRunner(RULEBOOK)
 
 
-@pytest.mark.parametrize("case_id, rule, example, status, missing", CASES, ids=[c[0] for c in CASES])
-def test_rule_example(checkers, case_id, rule, example, status, missing):
-    record = example["record"]
-    assert validate_response(record) == [], f"{case_id}: example record is not a valid v1 record"
-    as_of = dt.date.fromisoformat(example.get("as_of", AS_OF.isoformat()))
-    results = []
-    for checker in checkers:
-        finding = next(f for f in checker.check_record(record, as_of) if f.rule == rule.id)
-        results.append(finding)
-        assert finding.status == status, f"{checker.engine_name}: {finding.message}"
-        if missing is not None:
-            assert finding.missing == sorted(missing)
-    assert results[0] == results[1]
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
+def test_rule_example(example, runner):
+    result = runner.run(example)
+    assert result.problems == []
+    assert result.engine.status == result.oracle.status == result.expected
+    if example.kind == "fail":
+        assert result.engine.status != "met"
 
 
-def test_every_rule_has_passing_and_failing_examples():
-    for rule in rulebook().rules:
-        statuses = {c[3] for c in CASES if c[1].id == rule.id}
-        assert "gap" in statuses, rule.id
-        assert statuses - {"gap"}, rule.id
+def test_every_rule_has_a_passing_and_a_failing_example():
+    for rule in RULEBOOK.rules:
+        kinds = {e.kind for e in EXAMPLES if e.rule.id == rule.id}
+        assert kinds == {"pass", "fail"}, rule.id
+    assert len({e.id for e in EXAMPLES}) == len(EXAMPLES), "example names must be unique within a rule"
+
+
+def test_every_failing_example_that_expects_a_gap_names_what_is_missing():
+    for e in EXAMPLES:
+        expect = e.spec.get("expect") or {}
+        if e.kind == "fail" and expect.get("status", "gap") == "gap":
+            assert expect.get("missing"), e.id
