@@ -24,6 +24,19 @@ SAMPLE_GAPS = {
 }
 
 
+def sample_records() -> list[dict]:
+    """Every response record in the sample export, read straight from the files (not through the checker)."""
+    records = []
+    for path in sorted(SAMPLE.iterdir()):
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".jsonl":
+            records += [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            data = json.loads(text)
+            records += data if isinstance(data, list) else [data]
+    return records
+
+
 def copy_sample(tmp_path: Path) -> Path:
     target = tmp_path / "export"
     shutil.copytree(SAMPLE, target)

@@ -53,6 +53,14 @@ def young_person(draw, index: int):
         {}, optional={"agreed_on": dates(), "supporting_agencies": st.lists(
             st.sampled_from(sorted(AGENCIES)), max_size=2, unique=True)}))))
     put(yp, "exit_plan_agreed_on", draw(maybe(dates())))
+    put(yp, "s47", draw(maybe(st.fixed_dictionaries({}, optional={
+        "considered_on": dates(), "enquiry_started": st.booleans()}))))
+    put(yp, "parents_carers_informed_on", draw(maybe(dates())))
+    put(yp, "connections", draw(maybe(st.lists(st.fixed_dictionaries(
+        {"to": st.sampled_from(["YP-0", "YP-1", "YP-2", "YP-9"])},
+        optional={"kind": st.sampled_from(["in_person", "online"])}), max_size=2), null=False)))
+    if yp.get("connections"):
+        yp["connections"] = [c for c in yp["connections"] if c["to"] != yp["id"]]
     return yp
 
 
@@ -79,9 +87,35 @@ def meeting(draw, index: int):
 
 
 @st.composite
+def information_sharing(draw, people: int):
+    children = [f"YP-{i}" for i in range(max(people, 1))]
+    return draw(st.fixed_dictionaries({}, optional={
+        "school_meetings": st.lists(st.fixed_dictionaries(
+            {"young_person": st.sampled_from(children)},
+            optional={"date": dates(), "parents_informed_on": st.one_of(st.none(), dates())}), max_size=2),
+        "drop_in_sessions": st.lists(st.fixed_dictionaries(
+            {"setting_id": st.sampled_from(SETTINGS)},
+            optional={"first_session_on": dates(), "parents_informed_on": st.one_of(st.none(), dates())}),
+            max_size=2)}))
+
+
+def closure(final_ids: list[str]):
+    return st.fixed_dictionaries({"date": dates(40, 120)}, optional={
+        "exit_strategy_on": st.one_of(st.none(), dates(30, 120)),
+        "staff_debriefed_on": st.one_of(st.none(), dates(30, 120)),
+        "agency_reviews": st.lists(st.fixed_dictionaries(
+            {"agency": st.sampled_from(sorted(AGENCIES))},
+            optional={"completed_on": st.one_of(st.none(), dates(40, 150)), "actions_recorded": st.booleans()}),
+            max_size=4),
+        "final_meeting": st.sampled_from(final_ids) if final_ids else st.none(),
+        "overview_report_presented_on": st.one_of(st.none(), dates(40, 160)),
+    })
+
+
+@st.composite
 def response_records(draw, response_id: str = "R-P"):
     status = draw(st.sampled_from(["open", "closed"]))
-    rec = {"response_id": response_id, "status": status, "identified_on": draw(dates(0, 30))}
+    rec = {"response_id": response_id, "status": status, "identified_on": draw(dates(8, 40))}
     people = draw(st.integers(0, 3))
     rec["young_people"] = [draw(young_person(i)) for i in range(people)]
     put(rec, "referral", draw(maybe(st.fixed_dictionaries({}, optional={
@@ -90,7 +124,24 @@ def response_records(draw, response_id: str = "R-P"):
         "group_dynamic_described": st.booleans(), "scoping_meeting_requested": st.booleans()}))))
     count = draw(st.integers(0, 3))
     meetings = [draw(meeting(i)) for i in range(count)]
-    put(rec, "meetings", draw(st.one_of(st.just(meetings), st.just(ABSENT))))
+    if meetings and draw(st.booleans()):  # operational groups feed back to a strategic meeting
+        strategic = [m["id"] for m in meetings if m["type"] == "strategic"]
+        for m in meetings:
+            if m["type"] == "operational":
+                m["feeds_back_to"] = draw(st.sampled_from(strategic)) if strategic else None
+    include_meetings = draw(st.booleans()) or draw(st.booleans())
+    if include_meetings:
+        rec["meetings"] = meetings
+    put(rec, "information_sharing", draw(maybe(information_sharing(people), null=False)))
+    put(rec, "cross_boundary", draw(maybe(st.fixed_dictionaries({}, optional={
+        "areas": st.lists(st.sampled_from(AREAS), max_size=2, unique=True),
+        "responsibility_agreed_on": st.one_of(st.none(), dates()),
+        "agreed_by": st.lists(st.sampled_from(sorted(AGENCIES)), max_size=3, unique=True)}))))
+    put(rec, "staff_support", draw(maybe(st.fixed_dictionaries({}, optional={
+        "debrief_arrangements": st.booleans(), "wellbeing_support": st.booleans()}))))
     if status == "closed":
-        rec["closure"] = {"date": draw(dates(40, 120))}
+        finals = [m["id"] for m in rec.get("meetings", []) if m["type"] == "final"]
+        rec["closure"] = draw(closure(finals))
+    elif draw(st.booleans()):
+        rec["closure"] = None
     return rec

@@ -29,7 +29,10 @@ def test_rerun_against_itself_marks_every_gap_persisting(baseline_file):
     assert doc["delta"] == {"baseline": {"source": str(baseline_file), "as_of": AS_OF_TEXT,
                                          "ruleset_digest": report.rulebook.digest, "same_ruleset": True},
                             "resolved": []}
-    assert (doc["summary"]["gaps_new"], doc["summary"]["gaps_persisting"], doc["summary"]["gaps_resolved"]) == (0, 4, 0)
+    gap_count = sum(f["status"] == "gap" for r in doc["responses"] for f in r["findings"])
+    assert gap_count == len(SAMPLE_GAPS) == 15
+    assert (doc["summary"]["gaps_new"], doc["summary"]["gaps_persisting"], doc["summary"]["gaps_resolved"]) == (
+        0, gap_count, 0)
     non_gaps = [f for r in doc["responses"] for f in r["findings"] if f["status"] != "gap"]
     assert all("delta" not in f for f in non_gaps)
 
@@ -52,7 +55,9 @@ def test_a_fixed_record_s_gap_is_resolved_in_every_format(tmp_path, baseline_fil
     rows = list(csv.DictReader(io.StringIO(RENDERERS["csv"](report))))
     assert [(r["response_id"], r["rule"], r["status"]) for r in rows if r["delta"] == "resolved"] == [
         ("R-2026-002", "scoping-required-roles", "met")]
-    assert sorted(r["delta"] for r in rows if r["status"] == "gap") == ["persisting"] * 3
+    still_gaps = [r["delta"] for r in rows if r["status"] == "gap"]
+    assert len(still_gaps) == len(SAMPLE_GAPS) - 1 == 14
+    assert still_gaps == ["persisting"] * 14
     assert "## Resolved since 2026-11-27\n\n- R-2026-002 `scoping-required-roles` (section 4): now met" in \
         RENDERERS["markdown"](report)
     assert "Resolved since 2026-11-27\n" + "-" * 25 + "\n  R-2026-002 scoping-required-roles: now met" in \
@@ -72,8 +77,13 @@ def test_new_gap_and_a_response_no_longer_checked(tmp_path, baseline_file):
     (export / "responses-2026.json").write_text(json.dumps(records), encoding="utf-8")
     report = check([export], AS_OF, baseline_file=baseline_file)
     doc = json.loads(RENDERERS["json"](report))
+    assert records[0]["response_id"] == "R-2026-002"
+    untouched = {k for k in SAMPLE_GAPS if k[0] != "R-2026-003"}
+    assert len(untouched) == 12
     assert {k: f["delta"] for k, f in gaps_of(doc).items()} == {
-        ("R-2026-002", "scoping-required-roles"): "persisting", ("R-2026-002", "referral-via-ifd-mash"): "new"}
+        **{k: "persisting" for k in untouched}, ("R-2026-002", "referral-via-ifd-mash"): "new"}
+    assert (doc["summary"]["gaps_new"], doc["summary"]["gaps_persisting"], doc["summary"]["gaps_resolved"]) == (
+        1, 12, 3)
     assert [(r["response_id"], r["rule"], r["now"]) for r in doc["delta"]["resolved"]] == [
         ("R-2026-003", "referral-content", "not_checked"), ("R-2026-003", "referral-via-ifd-mash", "not_checked"),
         ("R-2026-003", "scoping-meeting-held", "not_checked")]

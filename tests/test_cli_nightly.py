@@ -12,7 +12,7 @@ from checker.cli import _ProgressBar, exit_code, main, write_output_dir
 from checker.gating import failing_gaps
 from checker.timeline import response_timeline
 
-from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, run_cli
+from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, run_cli, sample_records
 
 
 def test_help_documents_the_new_options():
@@ -30,17 +30,21 @@ def test_fail_on_with_high_gaps(fail_on, code):
 
 def test_fail_on_counts_severity_and_waivers():
     report = check([SAMPLE], AS_OF)
-    assert [failing_gaps(report, s) for s in ("high", "medium", "low", "never")] == [4, 4, 4, 0]
+    gaps = [f for r in report.responses for f in r.findings if f.status == "gap"]
+    by_severity = {s: sum(f.severity == s for f in gaps) for s in ("high", "medium", "low")}
+    assert (len(gaps), by_severity) == (15, {"high": 9, "medium": 4, "low": 2})
+    assert [failing_gaps(report, s) for s in ("high", "medium", "low", "never")] == [
+        by_severity["high"], by_severity["high"] + by_severity["medium"], len(gaps), 0] == [9, 13, 15, 0]
     for r in report.responses:
         for f in r.findings:
             if f.status == "gap":
                 f.severity = "medium"
-    assert [failing_gaps(report, s) for s in ("high", "medium", "low")] == [0, 4, 4]
+    assert [failing_gaps(report, s) for s in ("high", "medium", "low")] == [0, len(gaps), len(gaps)] == [0, 15, 15]
     assert exit_code(report, "high") == 0 and exit_code(report, "medium") == 1
     for r in report.responses:
         for f in r.findings:
             f.severity = "low"
-    assert [failing_gaps(report, s) for s in ("high", "medium", "low")] == [0, 0, 4]
+    assert [failing_gaps(report, s) for s in ("high", "medium", "low")] == [0, 0, len(gaps)] == [0, 0, 15]
     for r in report.responses:
         for f in r.findings:
             f.waived = {"reason": "r", "approved_by": "a", "expires_on": "2026-12-31"}
@@ -77,7 +81,8 @@ def test_output_dir_with_an_explicit_format_also_prints_it(tmp_path):
                    "--format", "text")
     assert proc.returncode == 1
     assert proc.stdout.startswith("shg-check gap report, as of 2026-11-27\n")
-    assert json.loads((tmp_path / "r" / "report.json").read_text())["summary"]["responses_checked"] == 5
+    assert json.loads((tmp_path / "r" / "report.json").read_text())["summary"]["responses_checked"] == \
+        len(sample_records()) == 10
 
 
 def test_output_dir_is_rendered_before_anything_is_written(tmp_path, monkeypatch):
@@ -105,7 +110,7 @@ def test_progress_bar_only_on_a_terminal():
     assert bar.enabled
     report = check([SAMPLE], AS_OF, progress=bar)
     bar.close()
-    assert len(report.responses) == 5 and bar.done == 5
+    assert len(report.responses) == bar.done == len(sample_records()) == 10
     assert "Checking records" in stream.getvalue() and "100%" in stream.getvalue()
     bar.close()   # closing twice is harmless
 

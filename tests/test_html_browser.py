@@ -23,10 +23,21 @@ SCREENSHOT = ROOT / "reports" / "browser-test.png"
 GAP_TEXTS = [
     "The scoping meeting lacked required agencies. Missing: Children in Care Specialist Nurse "
     "(cic_specialist_nurse), Police representative (police).",
-    "The referral does not do all that section 3 asks of it. Missing: group_dynamic_described.",
-    "The request for a scoping meeting did not go through the IFD / MASH. Missing: ifd_mash_route.",
-    "No scoping meeting was held within the time-critical timescale. Missing: scoping_meeting.",
+    "The referral does not do all that section 3 asks of it. Missing: the suspected group dynamic is identified "
+    "(group_dynamic_described).",
+    "The request for a scoping meeting did not go through the IFD / MASH. Missing: referral sent to the IFD or MASH "
+    "(ifd_mash_route).",
+    "No scoping meeting was held within the time-critical timescale. Missing: a scoping meeting within the "
+    "timescale (scoping_meeting).",
+    "Responsibility across areas was not agreed by Children's Services and Police. Missing: Police (police).",
+    "Some agency reviews did not record the actions to be taken forward. Missing: Police (police).",
 ]
+
+
+def sample_gap_messages() -> list[str]:
+    """The message of every gap in the sample report, taken from the report itself."""
+    report = check([SAMPLE], AS_OF)
+    return [f.message for r in report.responses for f in r.findings if f.status == "gap"]
 
 
 def chromium() -> str:
@@ -101,11 +112,19 @@ def test_report_loads_without_console_errors_and_shows_the_gaps(report_page, tmp
     assert "<h1>Self-harm groups: compliance report</h1>" in dom
     for text in GAP_TEXTS:
         assert text in dom
+    messages = sample_gap_messages()
+    assert len(messages) == 15 and set(GAP_TEXTS) <= set(messages)
+    for text in messages:
+        assert text in dom
 
 
 def test_gaps_are_in_the_visible_text(report_page, tmp_path):
     text = visible_text(report_page, tmp_path)
     for gap in GAP_TEXTS:
+        assert gap in text
+    messages = sample_gap_messages()
+    assert len(messages) == 15
+    for gap in messages:
         assert gap in text
     assert "waived until 2026-12-31 by Quality lead: Referral form revised in May" in text
     assert "Gaps by severity" in text and "Compliance by chapter section" in text

@@ -16,7 +16,7 @@ from checker.reporting.html_report import render_html
 from checker.reporting.junit_report import render_junit
 from checker.reporting.markdown_report import esc, render_markdown
 
-from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, SAMPLE_GAPS, run_cli
+from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, SAMPLE_GAPS, run_cli, sample_records
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,8 @@ def test_neutralise_formula_like_cells(value, expected):
 def test_csv_one_row_per_finding_with_joined_codes(sample_report):
     rows = list(csv.DictReader(io.StringIO(render_csv(sample_report))))
     assert tuple(rows[0].keys()) == COLUMNS
-    assert len(rows) == sum(len(r.findings) for r in sample_report.responses) == 50
+    assert len(rows) == sum(len(r.findings) for r in sample_report.responses) == \
+        len(sample_report.rulebook.rules) * len(sample_records()) == 41 * 10
     gap = next(r for r in rows if (r["response_id"], r["rule"]) == ("R-2026-002", "scoping-required-roles"))
     assert gap["status"] == "gap" and gap["severity"] == "high" and gap["section"] == "4" and gap["clause"] == "4-P2"
     assert gap["missing"] == "cic_specialist_nurse;police"
@@ -73,7 +74,11 @@ def test_csv_neutralises_formula_like_cells_in_a_report():
 def test_markdown_overview(sample_report):
     md = render_markdown(sample_report)
     assert md.startswith(f"# Self-harm groups: compliance report as of {AS_OF_TEXT}\n")
-    assert "| Gaps | 4 (high 4, medium 0, low 0) |" in md
+    gaps = [f for r in sample_report.responses for f in r.findings if f.status == "gap"]
+    counts = {s: sum(f.severity == s for f in gaps) for s in ("high", "medium", "low")}
+    assert (f"| Gaps | {len(gaps)} (high {counts['high']}, medium {counts['medium']}, low {counts['low']}) |"
+            == "| Gaps | 15 (high 9, medium 4, low 2) |")
+    assert "| Gaps | 15 (high 9, medium 4, low 2) |" in md
     assert "| 3 Response | 2 | 0 | 0 | 0 |" in md
     assert "| 4 Multi-Agency Response Group – Scoping Meeting | 2 | 0 | 0 | 0 |" in md
     assert "### R-2026-002\n\n- **high** `scoping-required-roles` (section 4, clause 4-P2): The scoping meeting " \
@@ -95,9 +100,15 @@ def test_markdown_escapes_markup():
 def test_junit_testcase_per_response_and_rule(sample_report):
     root = ET.fromstring(render_junit(sample_report).encode("utf-8"))
     assert root.tag == "testsuites"
-    assert (root.get("tests"), root.get("failures"), root.get("skipped"), root.get("errors")) == ("50", "4", "1", "0")
+    statuses = [f.status for r in sample_report.responses for f in r.findings]
+    expected = (len(statuses), statuses.count("gap"), statuses.count("pending"), 0)
+    assert expected == (410, 15, 15, 0)
+    assert (root.get("tests"), root.get("failures"), root.get("skipped"), root.get("errors")) == \
+        tuple(str(n) for n in expected)
     suites = {s.get("name"): s for s in root.findall("testsuite")}
-    assert sorted(suites) == ["R-2025-009", "R-2026-001", "R-2026-002", "R-2026-003", "R-2026-004"]
+    assert sorted(suites) == sorted(r["response_id"] for r in sample_records()) == [
+        "R-2025-009", "R-2026-001", "R-2026-002", "R-2026-003", "R-2026-004", "R-2026-005", "R-2026-006",
+        "R-2026-007", "R-2026-008", "R-2026-009"]
     failures = {(c.get("classname"), c.get("name")) for s in suites.values() for c in s.findall("testcase")
                 if c.find("failure") is not None}
     assert failures == {(f"shg-check.{rid}", rule) for rid, rule in SAMPLE_GAPS}
@@ -105,8 +116,14 @@ def test_junit_testcase_per_response_and_rule(sample_report):
     failure = case.find("failure")
     assert failure.get("type") == "gap/high"
     assert "Missing: cic_specialist_nurse, police" in failure.text
-    pending = [c for c in suites["R-2026-004"].findall("testcase") if c.find("skipped") is not None]
-    assert len(pending) == 1 and pending[0].find("skipped").get("message").startswith("pending: Not yet due")
+    for rid, n in (("R-2026-002", 9), ("R-2026-004", 6)):
+        result = next(r for r in sample_report.responses if r.response_id == rid)
+        pending_rules = sorted(f.rule for f in result.findings if f.status == "pending")
+        pending = [c for c in suites[rid].findall("testcase") if c.find("skipped") is not None]
+        assert sorted(c.get("name") for c in pending) == pending_rules and len(pending) == n
+        assert all(c.find("skipped").get("message").startswith("pending: Not yet due") for c in pending)
+    assert "scoping-meeting-held" in {c.get("name") for c in suites["R-2026-004"].findall("testcase")
+                                      if c.find("skipped") is not None}
 
 
 def test_junit_is_valid_xml_with_markup_and_control_characters():
@@ -133,14 +150,18 @@ def test_junit_lists_input_errors(tmp_path):
 
 
 def test_html_is_self_contained_and_escaped():
-    html = render_html(hostile_report(check([SAMPLE], AS_OF)))
+    report = hostile_report(check([SAMPLE], AS_OF))
+    html = render_html(report)
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     for attr in ("src=", "href=", "@import", "url("):
         assert attr not in html
     assert "http://x" in html   # only as escaped text of the message, never a link
-    assert html.count("<svg") == 1 + 5   # the chart and one timeline per response
+    # the chart and one timeline per response
+    assert html.count("<svg") == 1 + len(report.responses) == 1 + len(sample_records()) == 1 + 10
+    for r in report.responses:
+        assert html.count(f'aria-label="Timeline of {r.response_id}"') == 1, r.response_id
 
 
 def test_html_quotes_the_clause_each_gap_rests_on(sample_report):
@@ -189,11 +210,12 @@ def test_section_sort_key():
 
 def test_same_inputs_give_byte_identical_outputs(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
+    assert (len(sample_records()), len(SAMPLE_GAPS)) == (10, 15)
     for out in (first, second):
         proc = run_cli("check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--output-dir", str(out))
         assert proc.returncode == 1, proc.stderr
         assert proc.stdout == ""
-        assert proc.stderr == (f"wrote {out}/report.{{json,html,csv,md,junit.xml,txt}}: 5 responses, 4 gaps, "
+        assert proc.stderr == (f"wrote {out}/report.{{json,html,csv,md,junit.xml,txt}}: 10 responses, 15 gaps, "
                                "0 input errors\n")
     names = sorted(p.name for p in first.iterdir())
     assert names == sorted(FILENAMES.values())
