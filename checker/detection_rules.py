@@ -7,7 +7,6 @@ interprets every rule the same way.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +18,7 @@ import jsonschema
 
 from .errors import ConfigError
 from .params import Parameter
-from .rulebook import read_rule_file
+from .rulebook import digest_of, load_rule_docs
 
 DETECTION_DIR = "detection"
 BASES = ("connected", "same_setting", "same_area")
@@ -68,22 +67,6 @@ def detection_rule_validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(text), format_checker=jsonschema.FormatChecker())
 
 
-def schema_problems(doc: Any) -> list[str]:
-    """The rule file's problems against the schema, as ``/pointer: message`` (the rule files are ours, not
-    children's data, so jsonschema's own messages may be shown)."""
-    problems = []
-    for err in sorted(detection_rule_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
-        where = "".join(f"/{p}" for p in err.absolute_path) or "/"
-        if err.validator == "required":
-            missing = [p for p in err.validator_value if isinstance(err.instance, dict) and p not in err.instance]
-            problems.append(f"{where}: missing required field {', '.join(map(repr, missing))}")
-        elif err.validator == "enum":
-            problems.append(f"{where}: must be one of {', '.join(map(str, err.validator_value))}")
-        else:
-            problems.append(f"{where}: {err.message}")
-    return problems
-
-
 def _amount(doc: dict, key: str, params: dict[str, Parameter], used: set[str]) -> int:
     value = doc[key]
     if isinstance(value, dict):
@@ -122,36 +105,9 @@ def load_detection_rules(rules_dir: str | Path, params: dict[str, Parameter]) ->
     directory = Path(rules_dir) / DETECTION_DIR
     if not directory.is_dir():
         raise ConfigError(f"{directory}: detection rules directory not found")
-    problems: list[str] = []
-    docs: list[tuple[Path, dict]] = []
-    for path in sorted(directory.glob("*.yaml")):
-        try:
-            doc = read_rule_file(path)
-        except ConfigError as exc:
-            problems.append(str(exc))
-            continue
-        problems.extend(f"{path}: {p}" for p in schema_problems(doc))
-        docs.append((path, doc))
-    if problems:
-        raise ConfigError("invalid detection rules:\n  " + "\n  ".join(problems))
-    rules: list[DetectionRule] = []
-    seen: dict[str, Path] = {}
-    for path, doc in docs:
-        if doc["id"] in seen:
-            problems.append(f"{path}: duplicate rule id {doc['id']!r} (also in {seen[doc['id']]})")
-            continue
-        seen[doc["id"]] = path
-        try:
-            rules.append(normalise(doc, params, str(path)))
-        except ConfigError as exc:
-            problems.append(f"{path}: {exc}")
-    if problems:
-        raise ConfigError("invalid detection rules:\n  " + "\n  ".join(problems))
+    rules, docs = load_rule_docs(sorted(directory.glob("*.yaml")), detection_rule_validator(),
+                                 lambda doc, path: normalise(doc, params, path), "detection rules")
     if not rules:
         raise ConfigError(f"{directory}: no detection rule files (*.yaml) found")
     rules.sort(key=lambda r: (BASES.index(r.basis), SEVERITIES.index(r.severity), r.id))
-    h = hashlib.sha256()
-    for _, doc in sorted(docs, key=lambda d: d[1]["id"]):
-        h.update(json.dumps(doc, sort_keys=True, default=str).encode())
-    h.update(json.dumps({k: [p.value, p.source] for k, p in sorted(params.items())}, sort_keys=True).encode())
-    return DetectionRuleset(rules, params, directory, h.hexdigest())
+    return DetectionRuleset(rules, params, directory, digest_of(docs, params))

@@ -108,7 +108,7 @@ def resolve(rule: Rule, outcomes: Iterable[Outcome]) -> Finding:
     if missing:
         codes = _codes(missing)
         text = rule.message or rule.title
-        msg = f"{text} Missing: {_labels(codes, own)}." if codes else text
+        msg = f"{text} {rule.missing_heading}: {_labels(codes, own)}." if codes else text
         if unknown:
             msg += f" Not in the record, so not judged: {_labels(unknown, own)}."
         return Finding(status="gap", message=msg, missing=codes,

@@ -108,5 +108,6 @@ class Rule:
     if_none: IfNone
     requires: tuple[Requirement, ...]
     due: Due | None = None         # when an absent subject becomes a gap
+    missing_heading: str = "Missing"
     source: str = ""
     raw: dict = field(default_factory=dict, compare=False, repr=False)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jsonschema
 
@@ -38,21 +38,27 @@ def _pointer(path) -> str:
     return "".join(f"/{p}" for p in path) or "/"
 
 
-def _schema_problems(doc: Any) -> list[str]:
+def schema_problems(validator: jsonschema.Draft202012Validator, doc: Any) -> list[str]:
+    """A rule file's problems against its schema, as ``/pointer: message``."""
     problems = []
-    for err in sorted(rule_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+    for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
         best = jsonschema.exceptions.best_match([err])
         where = _pointer(best.absolute_path)
         if best.validator == "required":
             missing = [p for p in best.validator_value if isinstance(best.instance, dict) and p not in best.instance]
             problems.append(f"{where}: missing required field {', '.join(map(repr, missing))}")
         elif best.validator == "additionalProperties":
-            problems.append(f"{where}: unknown field(s) {best.message.split('(')[-1].rstrip(')')}")
+            extra = sorted(set(best.instance) - set(best.schema.get("properties", {})))
+            problems.append(f"{where}: unknown field(s) {', '.join(map(repr, extra))}")
         elif best.validator == "enum":
             problems.append(f"{where}: must be one of {', '.join(map(str, best.validator_value))}")
         else:
             problems.append(f"{where}: {best.message}")
     return problems
+
+
+def _schema_problems(doc: Any) -> list[str]:
+    return schema_problems(rule_validator(), doc)
 
 
 @dataclass
@@ -91,43 +97,53 @@ def load_rulebook(directory: Path, params_override: Path | None = None) -> Ruleb
     if not directory.is_dir():
         raise ConfigError(f"{directory}: rules directory not found")
     params = load_parameters(directory / PARAMETERS_FILE, params_override)
+    rules, docs = load_rule_docs(rule_files(directory), rule_validator(),
+                                 lambda doc, path: normalise(doc, params, path), "rules")
+    if not rules:
+        raise ConfigError(f"{directory}: no rule files (*.yaml) found")
+    rules.sort(key=lambda r: (_section_key(r.section), r.id))
+    digest = digest_of(docs, params)
+    return Rulebook(rules, params, directory, digest, f"{len(rules)} rules, sha256 {digest[:12]}")
+
+
+def load_rule_docs(paths: list[Path], validator: jsonschema.Draft202012Validator,
+                   normalise_one: Callable[[dict, str], Any], what: str) -> tuple[list, list[tuple[Path, dict]]]:
+    """Read every file, validate each against ``validator`` and only then normalise: a ConfigError
+    lists every problem of every file (unreadable YAML, schema, duplicate ids, normalising)."""
     problems: list[str] = []
     docs: list[tuple[Path, dict]] = []
-    for path in rule_files(directory):
+    for path in paths:
         try:
             doc = read_rule_file(path)
         except ConfigError as exc:
             problems.append(str(exc))
             continue
-        problems.extend(f"{path}: {p}" for p in _schema_problems(doc))
+        problems.extend(f"{path}: {p}" for p in schema_problems(validator, doc))
         docs.append((path, doc))
     if problems:
-        raise ConfigError("invalid rules:\n  " + "\n  ".join(problems))
+        raise ConfigError(f"invalid {what}:\n  " + "\n  ".join(problems))
     seen: dict[str, Path] = {}
-    rules = []
+    out = []
     for path, doc in docs:
         if doc["id"] in seen:
             problems.append(f"{path}: duplicate rule id {doc['id']!r} (also in {seen[doc['id']]})")
             continue
         seen[doc["id"]] = path
         try:
-            rules.append(normalise(doc, params, str(path)))
+            out.append(normalise_one(doc, str(path)))
         except ConfigError as exc:
             problems.append(f"{path}: {exc}")
     if problems:
-        raise ConfigError("invalid rules:\n  " + "\n  ".join(problems))
-    if not rules:
-        raise ConfigError(f"{directory}: no rule files (*.yaml) found")
-    rules.sort(key=lambda r: (_section_key(r.section), r.id))
-    digest = _digest(docs, params)
-    return Rulebook(rules, params, directory, digest, f"{len(rules)} rules, sha256 {digest[:12]}")
+        raise ConfigError(f"invalid {what}:\n  " + "\n  ".join(problems))
+    return out, docs
 
 
 def _section_key(section: str) -> tuple[int, ...]:
     return tuple(int(p) for p in section.split("."))
 
 
-def _digest(docs: list[tuple[Path, dict]], params: dict[str, Parameter]) -> str:
+def digest_of(docs: list[tuple[Path, dict]], params: dict[str, Parameter]) -> str:
+    """sha256 of the rule documents (by id) and the parameter values and sources used."""
     h = hashlib.sha256()
     for _, doc in sorted(docs, key=lambda d: d[1]["id"]):
         h.update(json.dumps(doc, sort_keys=True, default=str).encode())
@@ -309,7 +325,7 @@ class _Normaliser:
             applies_reason=doc.get("applies_reason", "the rule's conditions do not hold for this response"),
             subject_fact=self.subject, subject_where=self.tests(self.subject, subject.get("where")),
             subject_label=subject.get("label", self.subject.replace("_", " ")), if_none=if_none,
-            requires=requires, due=none_due, source=source, raw=doc,
+            requires=requires, due=none_due, missing_heading=doc.get("missing_heading", "Missing"), source=source, raw=doc,
         )
 
 

@@ -51,7 +51,7 @@ def test_pseudonym_is_hmac_sha256_truncated():
 def test_without_the_option_the_child_id_is_in_the_report(tmp_path):
     report = check([export_with_child_gap(tmp_path)], AS_OF)
     gap = gaps_of(json.loads(RENDERERS["json"](report)))[("R-2026-050", "scoping-previous-setting")]
-    assert gap["missing"] == ["YP-A03"] and gap["message"].endswith("Missing: YP-A03.")
+    assert gap["missing"] == ["YP-A03"] and gap["message"].endswith("Children concerned: YP-A03.")
 
 
 def test_pseudonymised_outputs_contain_no_original_child_id(tmp_path):
@@ -71,7 +71,7 @@ def test_pseudonymised_outputs_contain_no_original_child_id(tmp_path):
         assert leaked == [], (name, leaked)
         assert hashed in text, name
     gap = gaps_of(json.loads((out / "report.json").read_text()))[("R-2026-050", "scoping-previous-setting")]
-    assert gap["missing"] == [hashed] and gap["message"].endswith(f"Missing: {hashed}.")
+    assert gap["missing"] == [hashed] and gap["message"].endswith(f"Children concerned: {hashed}.")
     # stable across runs with the same key
     again = run_cli("check", str(export), "--as-of", AS_OF_TEXT, "--format", "json", "--pseudonymise", str(key_file))
     assert again.stdout == (out / "report.json").read_text(encoding="utf-8")
