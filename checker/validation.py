@@ -23,14 +23,13 @@ from importlib.resources import files
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from checker.errors import InputError, looks_like_field_name
+from checker.errors import InputError
 from checker.loading import RawItem, is_usable_id, iter_raw, record_label
 
 Problem = tuple[str, str]  # (JSON pointer, message)
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DATE_MESSAGE = "must be a real date in the form YYYY-MM-DD"
-UNSHOWN_PROPERTY = "has an unexpected property (its name is not shown as it is not a field name)"
 FORMAT_CHECKER = FormatChecker(formats=())
 
 
@@ -146,12 +145,6 @@ def _describe(error: ValidationError) -> Iterator[Problem]:
         for name in expected:
             if name not in error.instance:
                 yield f"{pointer}/{_escape(name)}", custom or f'required property "{name}" is missing'
-    elif keyword == "additionalProperties" and isinstance(error.instance, dict):
-        for name in _unexpected(error.instance, own_schema):
-            if looks_like_field_name(name):
-                yield f"{pointer}/{_escape(name)}", f'unexpected property "{name}"'
-            else:
-                yield pointer, UNSHOWN_PROPERTY
     elif custom:
         yield pointer, custom
     elif keyword == "anyOf" and _alternatives_required(expected):
@@ -188,12 +181,6 @@ def _message(keyword: str, expected: object) -> str:
     if keyword == "const":
         return f"must be {json.dumps(expected)}"
     return f'is not valid (fails the "{keyword}" rule of the schema)'
-
-
-def _unexpected(instance: dict, schema_: dict) -> list[str]:
-    known = schema_.get("properties", {})
-    patterns = [re.compile(p) for p in schema_.get("patternProperties", {})]
-    return [k for k in instance if k not in known and not any(p.search(k) for p in patterns)]
 
 
 def _alternatives_required(branches: object) -> bool:
@@ -233,21 +220,13 @@ def _response_reference_problems(data: dict) -> Iterator[Problem]:
             else:
                 first_meeting[meeting["id"]] = i
                 meeting_types[meeting["id"]] = meeting.get("type")
+    # A reference to a meeting that is missing or of another type is not malformed: the
+    # rules judge it (operational-feeds-back, closure-final-meeting), and the rest of the
+    # record is still checked. Only a meeting feeding back to itself is nonsense.
     for i, meeting in enumerate(meeting_list):
         target = meeting.get("feeds_back_to") if isinstance(meeting, dict) else None
-        if isinstance(target, str):
-            if target not in meeting_types:
-                yield f"/meetings/{i}/feeds_back_to", "must be the id of a meeting in /meetings"
-            elif target == meeting.get("id"):
-                yield f"/meetings/{i}/feeds_back_to", "must not be the meeting's own id"
-
-    closure = data.get("closure")
-    final = closure.get("final_meeting") if isinstance(closure, dict) else None
-    if isinstance(final, str):
-        if final not in meeting_types:
-            yield "/closure/final_meeting", "must be the id of a meeting in /meetings"
-        elif meeting_types[final] != "final":
-            yield "/closure/final_meeting", 'must be the id of a meeting of type "final"'
+        if isinstance(target, str) and target == meeting.get("id"):
+            yield f"/meetings/{i}/feeds_back_to", "must not be the meeting's own id"
 
 
 # -- pointers ----------------------------------------------------------------------------------------------------

@@ -168,9 +168,13 @@ def test_enum_type_and_empty_messages():
     ]
 
 
-def test_unexpected_property_in_a_closed_object():
-    record = response(referral={"date": "2026-03-02", "scoping_meeting_requsted": True})
-    assert validate_response(record) == [("/referral/scoping_meeting_requsted", 'unexpected property "scoping_meeting_requsted"')]
+def test_fields_v1_does_not_name_are_ignored_not_errors():
+    """Case systems export more than v1 names (notes, job titles...): the record is still checked;
+    an unknown field is simply not read (a misspelt field is unknown data, never a gap)."""
+    record = response(referral={"date": "2026-03-02", "scoping_meeting_requsted": True, "notes": "free text"},
+                      meetings=[{"id": "M1", "type": "scoping", "date": "2026-03-03",
+                                 "attendees": [{"role": "police", "name": "A. Officer", "job_title": "DS"}]}])
+    assert validate_response(record) == []
 
 
 def test_schema_version_must_be_version_1():
@@ -232,13 +236,11 @@ def test_meeting_references():
     record["meetings"][1]["feeds_back_to"] = "M9"
     record["meetings"][2]["feeds_back_to"] = "M3"
     record["closure"]["final_meeting"] = "M3"
-    assert validate_response(record) == [
-        ("/closure/final_meeting", 'must be the id of a meeting of type "final"'),
-        ("/meetings/1/feeds_back_to", "must be the id of a meeting in /meetings"),
-        ("/meetings/2/feeds_back_to", "must not be the meeting's own id"),
-    ]
+    # a reference to a missing meeting, or to one of another type, is for the rules to judge
+    assert validate_response(record) == [("/meetings/2/feeds_back_to", "must not be the meeting's own id")]
+    record["meetings"][2]["feeds_back_to"] = "M404"
     record["closure"]["final_meeting"] = "M404"
-    assert ("/closure/final_meeting", "must be the id of a meeting in /meetings") in validate_response(record)
+    assert validate_response(record) == []
 
 
 # -- incidents -----------------------------------------------------------------------------------------------
