@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
 
 from .engine import EngineError, RulesEngine
 from .errors import ConfigError
@@ -22,14 +21,14 @@ from .facts import response_facts
 from .findings import Finding, resolve
 from .ir import Rule
 from .oracle import evaluate_rule
-from .rulebook import Rulebook, _schema_problems, expand_codes, load_rulebook, read_rule_file, rule_files
+from .policy import Clause, Policy
+from .rulebook import Rulebook, expand_codes, load_rulebook, read_rule_file, rule_files, rule_validator, schema_problems
 from .validation import validate_response
 from .vocab import AGENCIES, ITEMS, ROLES
 
 EXAMPLE_AS_OF = dt.date(2026, 12, 31)
 KINDS = ("definition", "obligation", "guidance", "not_checkable")
 MEETING_TYPES = {"scoping", "strategic", "operational", "final"}
-DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policy" / "chapter.yaml"
 # Fields whose values are codes of the exchange format's vocabularies (section 3).
 CODE_FIELDS: dict[str, tuple[str, set[str]]] = {
     "role": ("role", set(ROLES)), "chair_role": ("role", set(ROLES)),
@@ -38,43 +37,6 @@ CODE_FIELDS: dict[str, tuple[str, set[str]]] = {
     "referring_agency": ("agency", set(AGENCIES)),
     "mtype": ("meeting type", MEETING_TYPES),
 }
-
-
-# -- the chapter --------------------------------------------------------------
-@dataclass
-class Clause:
-    id: str
-    section: str
-    text: str
-    kind: str
-    reason: str = ""
-    note: str = ""
-
-
-@dataclass
-class Policy:
-    meta: dict
-    clauses: dict[str, Clause]
-    path: Path
-
-
-def load_policy(path: Path | None = None) -> Policy:
-    path = Path(path or DEFAULT_POLICY)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: policy file not found") from None
-    except (yaml.YAMLError, ValueError):
-        raise ConfigError(f"{path}: not valid YAML") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("clauses"), list):
-        raise ConfigError(f"{path}: expected 'chapter:' and a list 'clauses:'")
-    clauses = {}
-    for c in doc["clauses"]:
-        if not isinstance(c, dict) or not {"id", "section", "text", "kind"} <= c.keys():
-            raise ConfigError(f"{path}: every clause needs id, section, text and kind")
-        clauses[c["id"]] = Clause(c["id"], str(c["section"]), c["text"], c["kind"],
-                                  c.get("reason", ""), c.get("note", ""))
-    return Policy(doc.get("chapter") or {}, clauses, path)
 
 
 def cited(rule: Rule) -> list[str]:
@@ -365,7 +327,7 @@ def lint(rules_dir: Path, policy: Policy, params_file: Path | None = None) -> li
             if doc["id"] in seen and not any("duplicate rule id" in p for p in problems):
                 problems.append(f"{path}: duplicate rule id {doc['id']!r} (also in {seen[doc['id']]})")
             seen.setdefault(doc["id"], path)
-        if _schema_problems(doc):
+        if schema_problems(rule_validator(), doc):
             continue  # the schema problems are reported by load_rulebook
         problems += lint_doc(doc, policy, path)
     for cid, c in policy.clauses.items():

@@ -66,6 +66,3 @@ FACTS: dict[str, dict[str, str]] = {
 
 SINGLETONS = {"response", "referral", "cross_boundary", "closure"}
 
-
-def field_type(fact: str, field: str) -> str | None:
-    return FACTS.get(fact, {}).get(field)

@@ -282,7 +282,7 @@ def _rules_options(func):
 
 
 def _load(rules_dir, params_file, policy_file):
-    from .authoring import load_policy
+    from .policy import load_policy
     from .rulebook import load_rulebook
 
     rulebook = load_rulebook(Path(rules_dir), Path(params_file) if params_file else None)
@@ -334,7 +334,8 @@ def rules_show(rule_id, rules_dir, params_file, policy_file):
 @_rules_options
 def rules_lint(rules_dir, params_file, policy_file):
     """Check the rule files: schema, unique ids, cited clauses, examples, known codes."""
-    from .authoring import lint, load_policy
+    from .authoring import lint
+    from .policy import load_policy
 
     policy = load_policy(Path(policy_file) if policy_file else None)
     problems = lint(Path(rules_dir), policy, Path(params_file) if params_file else None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .findings import INSUFFICIENT, MISSING, NA, PENDING
-from .ir import Cond, Condition, Due, Ref, Related, Requirement, Rule, Test
+from .ir import Cond, Due, Ref, Related, Requirement, Rule, Test
 from .oracle import not_in_force_reason
 
 _OPS = {"ne": "$neq", "gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte", "eq": "$eq"}

@@ -7,7 +7,6 @@ python`` runs, for comparison.
 """
 from __future__ import annotations
 
-import datetime as dt
 import operator
 from typing import Any, Iterable
 

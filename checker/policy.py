@@ -1,8 +1,9 @@
-"""The chapter as data (``policy/chapter.yaml``): section titles and clause texts, for reports.
+"""The chapter as data (``policy/chapter.yaml``): one loader for the author tools and the reports.
 
 The file is found next to the rules (``<repo>/policy/chapter.yaml``) or at
-``$SHG_CHECK_POLICY``. Reports use it to quote the clause each finding rests on;
-when it cannot be read they show the clause ids alone.
+``$SHG_CHECK_POLICY``. ``load_policy`` is strict (the author tools stop on a
+broken file); ``load_chapter`` is the reports' view, which shows clause ids
+alone when the file cannot be read.
 """
 from __future__ import annotations
 
@@ -11,13 +12,33 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from .errors import ConfigError
+from .yamlio import read_yaml
 
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policy" / "chapter.yaml"
 
 
+@dataclass
+class Clause:
+    id: str
+    section: str
+    text: str
+    kind: str
+    reason: str = ""
+    note: str = ""
+
+
+@dataclass
+class Policy:
+    meta: dict
+    clauses: dict[str, Clause]
+    path: Path
+    sections: dict[str, str] = field(default_factory=dict)   # "4.1" -> title
+
+
 @dataclass(frozen=True)
 class Chapter:
+    """What a report quotes: the chapter's title, section titles and clause texts."""
     title: str = ""
     sections: dict[str, str] = field(default_factory=dict)   # "4.1" -> title
     clauses: dict[str, str] = field(default_factory=dict)    # "4-P2" -> text
@@ -33,20 +54,32 @@ def policy_path() -> Path:
     return Path(os.environ.get("SHG_CHECK_POLICY", DEFAULT_POLICY))
 
 
+def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
+    """Every clause with its kind; a ConfigError naming the file when it is not usable."""
+    path = Path(path or policy_path())
+    doc = read_yaml(path, "policy")
+    if not isinstance(doc, dict) or not isinstance(doc.get("clauses"), list):
+        raise ConfigError(f"{path}: expected 'chapter:' and a list 'clauses:'")
+    clauses = {}
+    for c in doc["clauses"]:
+        if not isinstance(c, dict) or not {"id", "section", "text", "kind"} <= c.keys():
+            raise ConfigError(f"{path}: every clause needs id, section, text and kind")
+        clauses[c["id"]] = Clause(c["id"], str(c["section"]), c["text"], c["kind"],
+                                  c.get("reason", ""), c.get("note", ""))
+    sections = {str(s["section"]): str(s.get("title", "")) for s in doc.get("sections") or []
+                if isinstance(s, dict) and "section" in s}
+    meta = doc.get("chapter") if isinstance(doc.get("chapter"), dict) else {}
+    return Policy(meta, clauses, path, sections)
+
+
 @lru_cache(maxsize=4)
 def _load(path: str) -> Chapter:
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        policy = load_policy(path)
+    except ConfigError:
         return Chapter()
-    if not isinstance(doc, dict):
-        return Chapter()
-    sections = {str(s["section"]): str(s.get("title", "")) for s in doc.get("sections") or []
-                if isinstance(s, dict) and "section" in s}
-    clauses = {str(c["id"]): " ".join(str(c.get("text", "")).split()) for c in doc.get("clauses") or []
-               if isinstance(c, dict) and "id" in c}
-    title = (doc.get("chapter") or {}).get("title", "") if isinstance(doc.get("chapter"), dict) else ""
-    return Chapter(str(title), sections, clauses)
+    texts = {cid: " ".join(str(c.text).split()) for cid, c in policy.clauses.items()}
+    return Chapter(str(policy.meta.get("title", "")), policy.sections, texts)
 
 
 def load_chapter(path: str | os.PathLike[str] | None = None) -> Chapter:

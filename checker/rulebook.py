@@ -21,6 +21,7 @@ from .catalogue import FACTS, SINGLETONS
 from .errors import ConfigError
 from .ir import Cond, Condition, Due, IfNone, Ref, Related, Requirement, Rule, Test
 from .params import Parameter, load_parameters
+from .policy import section_sort_key
 from .yamlio import read_yaml
 
 PARAMETERS_FILE = "parameters.yaml"
@@ -55,10 +56,6 @@ def schema_problems(validator: jsonschema.Draft202012Validator, doc: Any) -> lis
         else:
             problems.append(f"{where}: {best.message}")
     return problems
-
-
-def _schema_problems(doc: Any) -> list[str]:
-    return schema_problems(rule_validator(), doc)
 
 
 @dataclass
@@ -101,7 +98,7 @@ def load_rulebook(directory: Path, params_override: Path | None = None) -> Ruleb
                                  lambda doc, path: normalise(doc, params, path), "rules")
     if not rules:
         raise ConfigError(f"{directory}: no rule files (*.yaml) found")
-    rules.sort(key=lambda r: (_section_key(r.section), r.id))
+    rules.sort(key=lambda r: (section_sort_key(r.section), r.id))
     digest = digest_of(docs, params)
     return Rulebook(rules, params, directory, digest, f"{len(rules)} rules, sha256 {digest[:12]}")
 
@@ -136,10 +133,6 @@ def load_rule_docs(paths: list[Path], validator: jsonschema.Draft202012Validator
     if problems:
         raise ConfigError(f"invalid {what}:\n  " + "\n  ".join(problems))
     return out, docs
-
-
-def _section_key(section: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in section.split("."))
 
 
 def digest_of(docs: list[tuple[Path, dict]], params: dict[str, Parameter]) -> str:

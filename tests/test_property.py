@@ -2,7 +2,6 @@
 do not depend on record order or batch size. At least 200 generated records a run."""
 from __future__ import annotations
 
-import random
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings

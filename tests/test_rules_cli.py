@@ -11,7 +11,8 @@ import yaml
 from click.testing import CliRunner
 
 from checker.api import DEFAULT_RULES
-from checker.authoring import DEFAULT_POLICY, coverage, lint, load_policy
+from checker.authoring import coverage, lint
+from checker.policy import DEFAULT_POLICY, load_policy
 from checker.cli import main
 from checker.rulebook import load_rulebook
 
