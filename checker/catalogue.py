@@ -21,6 +21,8 @@ FACTS: dict[str, dict[str, str]] = {
         "debrief_arrangements": "bool", "wellbeing_support": "bool",
         "scoping_meetings_count": "int", "strategic_meetings_count": "int",
         "operational_meetings_count": "int", "final_meetings_count": "int",
+        "scoping_clock_from": "date", "closed_on": "date", "last_strategic_on": "date",
+        "last_operational_on": "date",
     },
     "referral": {
         "date": "date", "route": "str", "kind": "str", "group_dynamic_described": "bool",
@@ -36,6 +38,8 @@ FACTS: dict[str, dict[str, str]] = {
         "parents_carers_informed_on": "date", "safety_plan_agreed_on": "date",
         "safety_plan_agencies_count": "int", "exit_plan_agreed_on": "date",
         "episodes_count": "int", "online_influence": "bool", "connections_count": "int",
+        "self_harmed": "bool", "involved": "bool", "looked_after_from": "date",
+        "inpatient_from": "date", "inpatient_to": "date",
     },
     "episode": {"yp": "str", "date": "date", "setting": "str", "online_influence": "bool"},
     "connection": {"yp": "str", "to": "str", "kind": "str"},
@@ -44,6 +48,8 @@ FACTS: dict[str, dict[str, str]] = {
         "chair_delegate": "bool", "attendees_recorded": "bool", "covered_recorded": "bool",
         "group_identified": "bool", "full_response": "str", "review_date": "date",
         "focus": "str", "staff_selection_considered_needs": "bool", "feeds_back_to": "str",
+        "staff_selected": "bool", "review_date_agreed": "bool", "review_current": "bool",
+        "latest_scoping_decision": "bool",
     },
     "attendee": {
         "mref": "str", "mtype": "str", "mdate": "date", "role": "str", "agency": "str",
@@ -62,6 +68,7 @@ FACTS: dict[str, dict[str, str]] = {
     "agency_review": {"agency": "str", "completed_on": "date", "actions_recorded": "bool"},
     "lessons_action": {"owner": "str", "status": "str"},
     "safety_plan_agency": {"yp": "str", "agency": "str"},
+    "involved_agency": {"agency": "str"},
 }
 
 SINGLETONS = {"response", "referral", "cross_boundary", "closure"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .findings import INSUFFICIENT, MISSING, NA, PENDING
-from .ir import Cond, Due, Ref, Related, Requirement, Rule, Test
+from .ir import Cond, Due, Ref, Related, Requirement, Rule, Test, unknowable
 from .oracle import not_in_force_reason
 
 _OPS = {"ne": "$neq", "gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte", "eq": "$eq"}
@@ -146,6 +146,15 @@ class _Compiler:
         if due is None:
             self.emit(patterns, MISSING, **template)
             return
+        if due.kind == "after_closure":
+            closed = r.copy().add({"status": "closed"})
+            over = {"$gt": {"as_of_w": {"$add": {"$l": {"$m": due.field}, "$r": due.days}}}}
+            not_over = {"$lte": {"as_of_w": {"$add": {"$l": {"$m": due.field}, "$r": due.days}}}}
+            self.emit([closed.copy().add(_ex(due.field), over), *patterns[1:]], MISSING, **template)
+            self.emit([closed.copy().add(_ex(due.field), not_over), *patterns[1:]], PENDING, **template)
+            self.emit([closed.copy().add(_nex(due.field)), *patterns[1:]], INSUFFICIENT, **template)
+            self.emit([r.copy().add({"status": "open"}), *patterns[1:]], PENDING, **template)
+            return
         closed = [r.copy().add({"status": "closed"}), *patterns[1:]]
         self.emit(closed, MISSING, **template)
         if due.kind == "at_closure":
@@ -196,18 +205,63 @@ class _Compiler:
         else:
             self.emit([base, absent], INSUFFICIENT, code, ptr=inone.evidence)
 
-    def requirement(self, req: Requirement) -> None:
+    def _when(self, req: Requirement, skip: int | None = None) -> tuple[Pattern, Pattern, list[Pattern]]:
+        """The response and subject patterns and the related patterns of ``req.when`` (but ``skip``)."""
         sa = self.subject_alias
         r = self.response()
         x = r if sa == "r" else self.subject_pattern()
         extra: list[Pattern] = []
         for i, cond in enumerate(req.when):
+            if i == skip:
+                continue
             if cond.kind == "subject":
                 x.add(*(test_json(t, sa) for t in cond.tests))
             elif cond.kind == "response":
                 r.add(*(test_json(t, "r") for t in cond.tests))
             else:
                 extra.append(self.related(cond.related, f"w{i}", cond.kind == "not_exists"))
+        return r, x, extra
+
+    def when_unknown(self, req: Requirement, tpl: dict) -> None:
+        """Insufficient data where one ``when`` condition cannot be judged (a field it tests was not
+        exported) and the others hold, unless the requirement is met anyway: unknown is never met."""
+        sa = self.subject_alias
+        for i, cond in enumerate(req.when):
+            tests = cond.related.where if cond.related is not None else cond.tests
+            for t in tests:
+                if not unknowable(t, cond.related.fact if cond.related is not None else self.rule.subject_fact):
+                    continue
+                others = [test_json(o, "k") for o in tests if o is not t]
+                r, x, extra = self._when(req, skip=i)
+                unknown = (_nex(t.primary), _nex(t.null))
+                if cond.kind == "subject":
+                    x.add(*unknown, *(test_json(o, sa) for o in tests if o is not t))
+                elif cond.kind == "response":
+                    r.add(*unknown, *(test_json(o, "r") for o in tests if o is not t))
+                elif cond.kind == "exists":
+                    extra.append(self.related(cond.related, f"w{i}", negated=True))
+                    extra.append(Pattern(f"k{i}", cond.related.fact).add(*unknown, *others))
+                else:
+                    continue
+                head = [r] if sa == "r" else [r, x]
+                needs_ok = [_ex(n) for n in req.needs]
+                unmet: list[list[dict]] = [[_nex(n)] for n in req.needs]
+                negated: list[Pattern] = []
+                if req.test is not None:
+                    unmet.append([_nex(req.test.primary)])
+                    unmet.append([_ex(req.test.primary), *needs_ok, cond_json(req.test.cond.negated(), sa)])
+                else:
+                    negated = [self.related(req.exists, f"n{req.index}", negated=True)]
+                for terms in unmet:
+                    s = head[-1].copy().add(*terms)
+                    self.emit([*head[:-1], s, *extra], INSUFFICIENT, **tpl)
+                if negated:
+                    s = head[-1].copy().add(*needs_ok)
+                    self.emit([*head[:-1], s, *extra, *negated], INSUFFICIENT, **tpl)
+
+    def requirement(self, req: Requirement) -> None:
+        sa = self.subject_alias
+        r, x, extra = self._when(req)
         head = [r] if sa == "r" else [r, x]
         tpl = dict(code=req.code or "", code_field=req.code_field, ptr=req.evidence, relative=True)
 
@@ -234,6 +288,7 @@ class _Compiler:
         else:
             absent = self.related(req.exists, f"n{req.index}", negated=True)
             unmet([*with_subject(*needs_ok), absent])
+        self.when_unknown(req, tpl)
 
     def compile(self) -> list[tuple[list[Pattern], Template]]:
         self.applies()

@@ -77,6 +77,61 @@ def age_at(yp: dict, on: dt.date) -> Any:
     return _get(yp, "age") if _get(yp, "age") is not None else ...
 
 
+# v1.1 ``young_people[].involvement``: how the child is involved in the response.
+SELF_HARMED, AT_RISK, NO_CONCERN = "self_harmed", "at_risk", "considered_no_concern"
+# v1 dates of status: absent means "throughout the response" (the v1 meaning of the flags).
+THROUGHOUT_FROM, THROUGHOUT_TO = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+# Roles whose agency is unambiguous, for attendees recorded without ``agency``.
+ROLE_AGENCY = {
+    "cs_head_of_safeguarding": "childrens_services", "cs_service_manager": "childrens_services",
+    "childrens_social_care": "childrens_services", "police": "police", "camhs": "health",
+    "icb_head_of_safeguarding": "health", "acute_safeguarding": "health", "cic_specialist_nurse": "health",
+    "adult_mental_health": "health", "inpatient_ward": "health", "la_education_lead": "education",
+    "ehe_cme_lead": "education", "education_setting": "education", "district_council": "district_council",
+    "early_help": "early_help", "third_sector": "third_sector",
+}
+# 7-P3 "each agency": the agencies the chapter makes members of every response (4-P2), and any
+# other agency that attended a meeting of the response.
+CORE_AGENCIES = ("childrens_services", "police", "health", "education")
+# Covered items that show a meeting selected or allocated staff (4.1-P4, 4.1-P5-B4, 4.1-P5-B9).
+STAFF_ITEMS = {"intelligence_staff_identified", "tasks_allocated"}
+
+
+def involvement(yp: dict) -> tuple[Any, Any]:
+    """(self_harmed, involved) for a child: involved means self-harmed or at risk (2-P1, 3-P5, 7-P1),
+    not a network contact considered and found of no concern. v1 records have no ``involvement``:
+    a child with a recorded episode self-harmed; otherwise both are unknown."""
+    value = _get(yp, "involvement")
+    episodes = yp.get("self_harm_episodes")
+    harmed_on_record = isinstance(episodes, list) and len(episodes) > 0
+    if value == SELF_HARMED or harmed_on_record:
+        return True, True
+    if value == AT_RISK:
+        return False, True
+    if value == NO_CONCERN:
+        return False, False
+    return ..., ...
+
+
+def _status_dates(yp: dict, flag: str) -> tuple[Any, Any]:
+    """(from, to) of a status (looked after, in-patient): recorded dates, else the whole response."""
+    if yp.get(flag) is not True:
+        return ..., ...
+    start = _get(yp, f"{flag}_from")
+    end = _get(yp, f"{flag}_to")
+    return (THROUGHOUT_FROM if start in (..., None) else start,
+            THROUGHOUT_TO if end in (..., None) else end)
+
+
+def _latest(meetings: list, pick) -> int | None:
+    """Index of the latest meeting (by date, then position) for which ``pick`` holds."""
+    best = None
+    for i, m in enumerate(meetings):
+        if isinstance(m, dict) and pick(m) and (best is None or m["date"] >= meetings[best]["date"]):
+            best = i
+    return best
+
+
 def _count(value: Any) -> Any:
     return len(value) if isinstance(value, list) else (... if value is ... else None)
 
@@ -107,6 +162,19 @@ def response_facts(record: dict, as_of: dt.date) -> list[Fact]:
         **counts,
     )]
     referral = record.get("referral")
+    # 2-P2 / 3-P2: the IFD convenes scoping once it has the referral; a late referral is the
+    # referral's gap, so the scoping timescale runs from the later of the concern and the referral.
+    clock = identified
+    if isinstance(referral, dict) and isinstance(referral.get("date"), str):
+        clock = max(clock, _date(referral["date"]))
+    closure = record.get("closure")
+    mlist = meeting_list if isinstance(meeting_list, list) else []
+    last = {t: max((m["date"] for m in mlist if m.get("type") == t), default=...)
+            for t in ("strategic", "operational")}
+    facts[0].update(_fact("response", "", scoping_clock_from=clock,
+                          closed_on=_get(closure, "date") if isinstance(closure, dict) else ...,
+                          last_strategic_on=last["strategic"], last_operational_on=last["operational"]))
+    facts[0]["ptr"] = ""
     if isinstance(referral, dict):
         facts.append(_fact("referral", "/referral", **{
             f: _get(referral, f) for f in (
@@ -115,8 +183,12 @@ def response_facts(record: dict, as_of: dt.date) -> list[Fact]:
     for i, yp in enumerate(young_people):
         facts.extend(_young_person_facts(i, yp, identified))
     meetings = record.get("meetings") or []
+    current_review = _latest(meetings, lambda m: isinstance(_sub(m, "decisions", "review_date"), str))
+    latest_scoping = _latest(meetings, lambda m: m.get("type") == "scoping"
+                             and isinstance(_sub(m, "decisions", "full_response"), str))
     for i, meeting in enumerate(meetings):
-        facts.extend(_meeting_facts(i, meeting))
+        facts.extend(_meeting_facts(i, meeting, current_review, latest_scoping))
+    facts.extend(_involved_agency_facts(meetings))
     facts.extend(_information_sharing_facts(_get(record, "information_sharing")))
     facts.extend(_cross_boundary_facts(_get(record, "cross_boundary")))
     facts.extend(_closure_facts(_get(record, "closure")))
@@ -127,6 +199,13 @@ def _young_person_facts(i: int, yp: dict, identified: dt.date) -> Iterable[Fact]
     ptr = f"/young_people/{i}"
     yid = yp["id"]
     episodes = _get(yp, "self_harm_episodes")
+    harmed, involved = involvement(yp)
+    la_from, _ = _status_dates(yp, "looked_after")
+    ip_from, ip_to = _status_dates(yp, "inpatient")
+    # 1-P1 is about children at the time they self-harm: the age is taken at the first episode.
+    episode_dates = sorted(e["date"] for e in episodes if isinstance(e, dict) and isinstance(e.get("date"), str)) \
+        if isinstance(episodes, list) else []
+    age_on = _date(episode_dates[0]) if episode_dates and isinstance(yp.get("date_of_birth"), str) else identified
     connections = _get(yp, "connections")
     online = ...
     if isinstance(episodes, list):
@@ -134,7 +213,9 @@ def _young_person_facts(i: int, yp: dict, identified: dt.date) -> Iterable[Fact]
         online = any(flags) if flags else ...
     safety = _get(yp, "safety_plan")
     yield _fact(
-        "young_person", ptr, yp=yid, age=age_at(yp, identified),
+        "young_person", ptr, yp=yid, age=age_at(yp, age_on),
+        self_harmed=harmed, involved=involved, looked_after_from=la_from,
+        inpatient_from=ip_from, inpatient_to=ip_to,
         setting=_get(yp, "setting_id"), previous_setting=_get(yp, "previous_setting_id"),
         setting_changed_on=_get(yp, "setting_changed_on"), home_area=_get(yp, "home_area"),
         looked_after=_get(yp, "looked_after"), ehe=_get(yp, "ehe"), cme=_get(yp, "cme"),
@@ -165,12 +246,34 @@ def _young_person_facts(i: int, yp: dict, identified: dt.date) -> Iterable[Fact]
                         yp=yid, agency=agency)
 
 
-def _meeting_facts(i: int, meeting: dict) -> Iterable[Fact]:
+def _staff_selected(meeting: dict, covered: Any) -> Any:
+    """v1.1 ``staff_selected``; else true where the minutes show staff identified or allocated."""
+    value = _get(meeting, "staff_selected")
+    if value is not ...:
+        return value
+    if isinstance(covered, list) and STAFF_ITEMS & set(covered):
+        return True
+    return ...
+
+
+def _review_date_agreed(decisions: Any, covered: Any) -> Any:
+    """4-P3-B8: a review date agreed, from decisions.review_date or the minutes' review_date_agreed."""
+    review = _get(decisions, "review_date")
+    if isinstance(review, str) or (isinstance(covered, list) and "review_date_agreed" in covered):
+        return True
+    if isinstance(covered, list) or review is None:
+        return False
+    return ...
+
+
+def _meeting_facts(i: int, meeting: dict, current_review: int | None = None,
+                   latest_scoping: int | None = None) -> Iterable[Fact]:
     ptr = f"/meetings/{i}"
     ref, mtype, mdate = meeting["id"], meeting["type"], meeting["date"]
     decisions = _get(meeting, "decisions")
     attendees = _get(meeting, "attendees")
     covered = _get(meeting, "covered")
+    has_review = isinstance(_get(decisions, "review_date"), str)
     yield _fact(
         "meeting", ptr, ref=ref, mtype=mtype, date=mdate,
         chair_role=_sub(meeting, "chair", "role"), chair_delegate=_sub(meeting, "chair", "delegate"),
@@ -181,6 +284,10 @@ def _meeting_facts(i: int, meeting: dict) -> Iterable[Fact]:
         review_date=_get(decisions, "review_date"), focus=_get(decisions, "focus"),
         staff_selection_considered_needs=_get(meeting, "staff_selection_considered_needs"),
         feeds_back_to=_get(meeting, "feeds_back_to"),
+        staff_selected=_staff_selected(meeting, covered),
+        review_date_agreed=_review_date_agreed(decisions, covered),
+        review_current=(i == current_review) if has_review else ...,
+        latest_scoping_decision=True if i == latest_scoping else ...,
     )
     for j, att in enumerate(attendees if isinstance(attendees, list) else []):
         yield _fact("attendee", f"{ptr}/attendees/{j}", mref=ref, mtype=mtype, mdate=mdate,
@@ -188,6 +295,20 @@ def _meeting_facts(i: int, meeting: dict) -> Iterable[Fact]:
                     setting=_get(att, "setting_id"), senior=_get(att, "senior"))
     for j, item in enumerate(covered if isinstance(covered, list) else []):
         yield _fact("covered", f"{ptr}/covered/{j}", mref=ref, mtype=mtype, mdate=mdate, item=item)
+
+
+def _involved_agency_facts(meetings: list) -> Iterable[Fact]:
+    """One fact per agency involved in the response (7-P3 "each agency"): the core agencies, and
+    every agency that attended a meeting (its ``agency``, else the agency its role belongs to)."""
+    found: dict[str, str] = {a: "/meetings" for a in CORE_AGENCIES}
+    for i, m in enumerate(meetings):
+        attendees = m.get("attendees") if isinstance(m, dict) else None
+        for j, att in enumerate(attendees if isinstance(attendees, list) else []):
+            agency = att.get("agency") if isinstance(att.get("agency"), str) else ROLE_AGENCY.get(att.get("role"))
+            if agency and agency not in found:
+                found[agency] = f"/meetings/{i}/attendees/{j}"
+    for agency, ptr in found.items():
+        yield _fact("involved_agency", ptr, agency=agency)
 
 
 def _information_sharing_facts(info: Any) -> Iterable[Fact]:

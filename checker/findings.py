@@ -14,7 +14,10 @@ from typing import Iterable
 from .ir import Rule
 from .vocab import AGENCIES, label_of
 
-STATUSES = ("met", "gap", "pending", "not_applicable", "insufficient_data")
+STATUSES = ("met", "gap", "pending", "not_applicable", "insufficient_data", "advisory")
+# advisory: the rule checks a clause the chapter words as permission ("may", "could be", an
+# indicative list, a definition); what it found unmet is advice, never a gap, never exit code 1.
+ADVISORY = "advisory"
 NA, MISSING, PENDING, INSUFFICIENT = "na", "missing", "pending", "insufficient"
 
 
@@ -25,6 +28,7 @@ class Outcome:
     code: str = ""     # a role, item, child id or field the outcome is about
     ptr: str = ""      # JSON pointer of the evidence
     reason: str = ""   # for na: which condition
+    detail: str = ""   # where a gap is: the meeting (type and date) or the dates compared
 
 
 @dataclass
@@ -91,6 +95,12 @@ def _labels(codes: list[str], own: dict[str, str] | None = None) -> str:
     return ", ".join(f"{own[c]} ({c})" if c in own else label_of(c) for c in codes)
 
 
+def _details(outcomes: list[Outcome]) -> str:
+    """The meetings and dates behind a gap, where the evaluator recorded them (``Outcome.detail``)."""
+    seen = sorted({o.detail for o in outcomes if o.detail})
+    return " ".join(seen)
+
+
 def resolve(rule: Rule, outcomes: Iterable[Outcome]) -> Finding:
     """One finding for ``rule`` from everything that fired for it on one response."""
     by_kind: dict[str, list[Outcome]] = {}
@@ -109,9 +119,18 @@ def resolve(rule: Rule, outcomes: Iterable[Outcome]) -> Finding:
         codes = _codes(missing)
         text = rule.message or rule.title
         msg = f"{text} {rule.missing_heading}: {_labels(codes, own)}." if codes else text
+        detail = _details(missing)
+        if detail:
+            msg += f" {detail}"
         if unknown:
             msg += f" Not in the record, so not judged: {_labels(unknown, own)}."
-        return Finding(status="gap", message=msg, missing=codes,
+        if rule.next_step:
+            msg += f" Next: {rule.next_step}"
+        status = "gap"
+        if rule.strength == "may":
+            status = ADVISORY
+            msg = f"Advice, not a gap (the chapter words this as permission or an example, not a duty): {msg}"
+        return Finding(status=status, message=msg, missing=codes,
                        evidence=sorted({o.ptr for o in missing}), unknown=unknown, pending=pending, **base)
     if unknown:
         return Finding(status="insufficient_data",

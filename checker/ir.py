@@ -55,7 +55,7 @@ class Condition:
 
 @dataclass(frozen=True)
 class Due:
-    kind: str                      # at_closure | working_days | once
+    kind: str                      # at_closure | working_days | once | after_closure
     days: int = 0
     alias: str = ""                # r or x
     field: str = ""                # encoded _w field of the start date
@@ -110,4 +110,18 @@ class Rule:
     due: Due | None = None         # when an absent subject becomes a gap
     missing_heading: str = "Missing"
     source: str = ""
+    strength: str = "must"         # must | should | may (may: an unmet requirement is advisory, never a gap)
+    next_step: str = ""            # what to do or record next, for gap messages
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+# Fields every fact of its type carries (required by the exchange format): never unknown.
+ALWAYS_PRESENT = {"yp", "ref", "mref", "mtype", "mdate", "t", "status", "identified_on", "as_of"}
+
+
+def unknowable(t: Test, fact: str) -> bool:
+    """Whether a ``when`` test can be undecidable for want of data: it tests a value (not
+    presence) of a field that a record may leave out."""
+    if t.cond.op in ("ex", "nex", "rec", "unk") or t.name in ALWAYS_PRESENT:
+        return False
+    return not (fact == "meeting" and t.name == "date")

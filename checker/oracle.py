@@ -11,7 +11,7 @@ import operator
 from typing import Any, Iterable
 
 from .findings import INSUFFICIENT, MISSING, NA, PENDING, Outcome
-from .ir import Condition, Due, Ref, Related, Requirement, Rule, Test
+from .ir import Condition, Due, Ref, Related, Requirement, Rule, Test, unknowable
 from .workdays import from_epoch_day
 
 _OPS = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gte": operator.ge,
@@ -65,8 +65,42 @@ def _condition(cond: Condition, by_type, env) -> bool:
     return found if cond.kind == "exists" else not found
 
 
+def _tri(cond: Condition, fact_type: str, by_type, env) -> str:
+    """A ``when`` condition: "T" holds, "F" fails, "U" cannot be judged (a value it tests was not
+    exported and the condition's other tests hold), as compiler.when_unknown reads it."""
+    if _condition(cond, by_type, env):
+        return "T"
+    if cond.kind == "not_exists":
+        return "F"
+    tests = cond.related.where if cond.related is not None else cond.tests
+    facts = ([env["x"]] if cond.kind == "subject" else [env["r"]] if cond.kind == "response"
+             else by_type.get(cond.related.fact, []))
+    fact_type = cond.related.fact if cond.related is not None else fact_type
+    for t in tests:
+        if not unknowable(t, fact_type):
+            continue
+        for f in facts:
+            if t.primary not in f and t.null not in f and all(holds(o, f, env) for o in tests if o is not t):
+                return "U"
+    return "F"
+
+
+def _met_anyway(req: Requirement, x: dict, by_type, env) -> bool:
+    if any(n not in x for n in req.needs):
+        return False
+    if req.test is not None:
+        return req.test.primary in x and holds(req.test, x, env)
+    return _any(req.exists, by_type, env)
+
+
 def _due(rule: Rule, due: Due | None, env, code: str, ptr: str, by_type) -> Outcome:
     r = env["r"]
+    if due is not None and due.kind == "after_closure":
+        if r["status"] != "closed":
+            return Outcome(rule.id, PENDING, code, ptr)
+        if due.field not in r:
+            return Outcome(rule.id, INSUFFICIENT, code, ptr)
+        return Outcome(rule.id, MISSING if r["as_of_w"] > r[due.field] + due.days else PENDING, code, ptr)
     if due is None or r["status"] == "closed":
         return Outcome(rule.id, MISSING, code, ptr)
     if due.kind == "at_closure":
@@ -145,8 +179,13 @@ def evaluate_rule(rule: Rule, facts: list[dict]) -> set[Outcome]:
     for x in subjects:
         env = {"r": r, "x": x}
         for req in rule.requires:
-            if all(_condition(c, by_type, env) for c in req.when):
+            tri = [_tri(c, rule.subject_fact, by_type, env) for c in req.when]
+            if all(v == "T" for v in tri):
                 outcomes.update(_requirement(rule, req, x, by_type, env))
+            elif tri.count("U") >= 1 and all(v != "F" for v in tri) and tri.count("U") == 1 \
+                    and not _met_anyway(req, x, by_type, env):
+                code = req.code if req.code is not None else str(x.get(req.code_field, ""))
+                outcomes.add(Outcome(rule.id, INSUFFICIENT, code, x["ptr"] + req.evidence))
     return outcomes
 
 

@@ -237,6 +237,9 @@ class _Normaliser:
             return None
         if spec == "at_closure":
             return Due("at_closure")
+        if "after_closure" in spec:
+            return Due("after_closure", self.amount(spec["after_closure"]["working_days"]), "r",
+                       "closed_on_w", "closed_on_d")
         if "once" in spec:
             return Due("once", related=self.related(spec["once"]))
         ref, kind = self.ref(spec["after"], 0, "w")
@@ -319,6 +322,7 @@ class _Normaliser:
             subject_fact=self.subject, subject_where=self.tests(self.subject, subject.get("where")),
             subject_label=subject.get("label", self.subject.replace("_", " ")), if_none=if_none,
             requires=requires, due=none_due, missing_heading=doc.get("missing_heading", "Missing"), source=source, raw=doc,
+            strength=doc.get("strength", "must"), next_step=" ".join(doc.get("next_step", "").split()),
         )
 
 
