@@ -43,6 +43,28 @@ def cited(rule: Rule) -> list[str]:
     return [rule.clause, *rule.also]
 
 
+# A clause's strength, from the chapter's own words (policy/chapter.yaml ``strength``), and the
+# rule strength that may check it: a may / indicative / definition clause only yields advice.
+CLAUSE_STRENGTHS = ("must", "should", "may", "indicative", "definition", "none")
+RULE_STRENGTH_FOR = {"must": {"must"}, "should": {"should"}, "may": {"may"}, "indicative": {"may"},
+                     "definition": {"may"}, "none": {"may"}}
+
+
+def unmet_status(rule: Rule) -> str:
+    """What an unmet requirement of ``rule`` is reported as: a gap, or advice for a 'may' rule."""
+    return "advisory" if rule.strength == "may" else "gap"
+
+
+def strength_problem(rule_id: str, rule_strength: str, clause: Clause | None) -> str:
+    if clause is None or not clause.strength:
+        return ""
+    allowed = RULE_STRENGTH_FOR.get(clause.strength, set())
+    if rule_strength not in allowed:
+        return (f"rule {rule_id} has strength {rule_strength} but its clause {clause.id} is worded "
+                f"'{clause.strength}' (allowed: {', '.join(sorted(allowed)) or 'none'})")
+    return ""
+
+
 # -- coverage -----------------------------------------------------------------
 @dataclass
 class ClauseCoverage:
@@ -59,6 +81,8 @@ class ClauseCoverage:
             return f"{c.id}: obligation with no rule (write one, or record it as not_checkable with a reason)"
         if c.kind == "not_checkable" and not c.reason.strip():
             return f"{c.id}: not_checkable needs a reason (why it cannot be checked from records)"
+        if c.strength and c.strength not in CLAUSE_STRENGTHS:
+            return f"{c.id}: strength {c.strength!r} is not one of {', '.join(CLAUSE_STRENGTHS)}"
         return ""
 
 
@@ -87,12 +111,15 @@ def render_coverage(rows: list[ClauseCoverage], policy: Policy) -> str:
             what = "NOT COVERED"
         else:
             what = "-"
-        lines.append(f"{c.id:<11} {c.kind:<13} {what}")
+        lines.append(f"{c.id:<11} {c.kind:<13} {c.strength or '-':<10} {what}")
     by_kind = {k: sum(1 for r in rows if r.clause.kind == k) for k in KINDS}
     obligations = [r for r in rows if r.clause.kind == "obligation"]
     covered = sum(1 for r in obligations if r.rules)
     problems = [r.problem for r in rows if r.problem]
+    by_strength = {k: sum(1 for r in rows if r.clause.strength == k) for k in CLAUSE_STRENGTHS}
     lines += ["", f"{len(rows)} clauses: " + ", ".join(f"{v} {k}" for k, v in by_kind.items()),
+              "Strength (the chapter's words): " + ", ".join(f"{v} {k}" for k, v in by_strength.items() if v)
+              + "; may / indicative / definition clauses give advisory findings, never gaps",
               f"Obligations covered by a rule: {covered} of {len(obligations)}"]
     if problems:
         lines += ["", "Problems:"] + [f"  {p}" for p in problems]
@@ -168,7 +195,7 @@ class ExampleRunner:
     def run(self, ex: Example) -> ExampleResult:
         spec = ex.spec
         expect = spec.get("expect") or {}
-        expected = expect.get("status", "met" if ex.kind == "pass" else "gap")
+        expected = expect.get("status", "met" if ex.kind == "pass" else unmet_status(ex.rule))
         result = ExampleResult(ex.rule.id, ex.kind, spec["name"], expected, expect.get("missing"))
         record = spec["record"]
         invalid = validate_response(record)
@@ -225,7 +252,7 @@ def render_show(rulebook: Rulebook, policy: Policy, rule_id: str) -> str:
         raise ConfigError(f"no rule {rule_id!r} (known: {known})") from None
     raw = rule.raw
     lines = [f"{rule.id}: {rule.title}", f"  file:     {rule.source}",
-             f"  severity: {rule.severity}", f"  section:  {rule.section}"]
+             f"  severity: {rule.severity}", f"  strength: {rule.strength}", f"  section:  {rule.section}"]
     if rule.description:
         lines += ["", "  " + rule.description]
     if rule.message:
@@ -251,7 +278,7 @@ def render_show(rulebook: Rulebook, policy: Policy, rule_id: str) -> str:
     for kind in ("pass", "fail"):
         for spec in raw["examples"][kind]:
             expect = spec.get("expect") or {}
-            status = expect.get("status", "met" if kind == "pass" else "gap")
+            status = expect.get("status", "met" if kind == "pass" else unmet_status(rule))
             missing = f" missing {expect['missing']}" if expect.get("missing") else ""
             lines.append(f"  {kind}: {spec['name']} -> {status}{missing}")
     return "\n".join(lines) + "\n"
@@ -306,6 +333,10 @@ def lint_doc(doc: dict, policy: Policy, path: Path) -> list[str]:
     if isinstance(requires, list):
         body["requires"] = [one for spec in requires if isinstance(spec, dict) for one in expand_codes(spec)]
     problems += _code_problems(body, str(path))
+    if isinstance(pol.get("clause"), str):
+        problem = strength_problem(str(doc.get("id")), doc.get("strength", "must"), policy.clauses.get(pol["clause"]))
+        if problem:
+            problems.append(f"{path}: {problem}")
     return problems
 
 

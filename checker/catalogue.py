@@ -38,7 +38,7 @@ FACTS: dict[str, dict[str, str]] = {
         "parents_carers_informed_on": "date", "safety_plan_agreed_on": "date",
         "safety_plan_agencies_count": "int", "exit_plan_agreed_on": "date",
         "episodes_count": "int", "online_influence": "bool", "connections_count": "int",
-        "self_harmed": "bool", "involved": "bool", "looked_after_from": "date",
+        "self_harmed": "bool", "involved": "bool", "looked_after_from": "date", "moved_on": "date",
         "inpatient_from": "date", "inpatient_to": "date",
     },
     "episode": {"yp": "str", "date": "date", "setting": "str", "online_influence": "bool"},

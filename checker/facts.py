@@ -114,13 +114,29 @@ def involvement(yp: dict) -> tuple[Any, Any]:
 
 
 def _status_dates(yp: dict, flag: str) -> tuple[Any, Any]:
-    """(from, to) of a status (looked after, in-patient): recorded dates, else the whole response."""
-    if yp.get(flag) is not True:
-        return ..., ...
+    """(from, to) of a status (looked after, in-patient), so that one test on ``from`` tells a rule
+    whether the status held on a meeting's date: recorded dates, else the whole response when the
+    flag is true; null (not in that status) when it is false; ``from`` absent (unknown) when the
+    flag was not exported (``to`` is then left open so that only ``from`` decides)."""
+    flag_value = yp.get(flag)
+    if flag_value is False:
+        return None, None
+    if flag_value is not True:
+        return ..., THROUGHOUT_TO
     start = _get(yp, f"{flag}_from")
     end = _get(yp, f"{flag}_to")
     return (THROUGHOUT_FROM if start in (..., None) else start,
             THROUGHOUT_TO if end in (..., None) else end)
+
+
+def _moved_on(yp: dict) -> Any:
+    """When the child changed setting (4-P2-B10): null when ``previous_setting_id`` is null (no
+    move), absent when the move or its date was not exported."""
+    previous = _get(yp, "previous_setting_id")
+    if previous is None:
+        return None
+    changed = _get(yp, "setting_changed_on")
+    return changed if isinstance(previous, str) and isinstance(changed, str) else ...
 
 
 def _latest(meetings: list, pick) -> int | None:
@@ -214,7 +230,7 @@ def _young_person_facts(i: int, yp: dict, identified: dt.date) -> Iterable[Fact]
     safety = _get(yp, "safety_plan")
     yield _fact(
         "young_person", ptr, yp=yid, age=age_at(yp, age_on),
-        self_harmed=harmed, involved=involved, looked_after_from=la_from,
+        self_harmed=harmed, involved=involved, looked_after_from=la_from, moved_on=_moved_on(yp),
         inpatient_from=ip_from, inpatient_to=ip_to,
         setting=_get(yp, "setting_id"), previous_setting=_get(yp, "previous_setting_id"),
         setting_changed_on=_get(yp, "setting_changed_on"), home_area=_get(yp, "home_area"),

@@ -26,6 +26,7 @@ class Clause:
     kind: str
     reason: str = ""
     note: str = ""
+    strength: str = ""   # must | should | may | indicative | definition | none (the chapter's words)
 
 
 @dataclass
@@ -65,7 +66,7 @@ def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
         if not isinstance(c, dict) or not {"id", "section", "text", "kind"} <= c.keys():
             raise ConfigError(f"{path}: every clause needs id, section, text and kind")
         clauses[c["id"]] = Clause(c["id"], str(c["section"]), c["text"], c["kind"],
-                                  c.get("reason", ""), c.get("note", ""))
+                                  c.get("reason", ""), c.get("note", ""), str(c.get("strength", "")))
     sections = {str(s["section"]): str(s.get("title", "")) for s in doc.get("sections") or []
                 if isinstance(s, dict) and "section" in s}
     meta = doc.get("chapter") if isinstance(doc.get("chapter"), dict) else {}

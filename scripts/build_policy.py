@@ -52,10 +52,19 @@ def main() -> int:
     for c in clauses:
         prev = old.get(c["id"])
         if prev and prev["text"] == c["text"]:
-            for key in ("kind", "reason", "note"):
+            for key in ("kind", "strength", "reason", "note"):
                 if key in prev:
                     c[key] = prev[key]
         c.setdefault("kind", "unclassified")
+    # Sub-clauses (-S1, -S2) split by hand from a clause that mixes a duty and an expectation
+    # are kept after their clause while its text is unchanged.
+    out = []
+    for c in clauses:
+        out.append(c)
+        prev = old.get(c["id"])
+        if prev and prev["text"] == c["text"]:
+            out += [v for k, v in old.items() if k.startswith(c["id"] + "-S")]
+    clauses = out
     doc = yaml.safe_load(TARGET.read_text(encoding="utf-8")) if TARGET.exists() else {}
     doc.setdefault("chapter", {})
     doc["sections"] = sections
