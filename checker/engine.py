@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable
 from durable import engine as durable_engine
 
 from .compiler import Template, compile_rule, fact_type_name
-from .findings import Outcome
+from .findings import Outcome, describe
 from .ir import Rule
 
 _NAMES = itertools.count(1)
@@ -112,13 +112,14 @@ class RulesEngine:
     def _action(self, tpl: Template) -> Callable[[Any], None]:
         def act(c: Any) -> None:
             try:
-                ptr, code = tpl.ptr, tpl.code
+                ptr, code, detail = tpl.ptr, tpl.code, ""
                 if tpl.relative:
                     subject = c._m.get("x") or c._m["r"]
                     ptr = subject["ptr"] + tpl.ptr
+                    detail = describe(subject)
                     if tpl.code_field:
                         code = str(subject.get(tpl.code_field, ""))
-                self._sink.append(Outcome(tpl.rule, tpl.kind, code, ptr, tpl.reason))
+                self._sink.append(Outcome(tpl.rule, tpl.kind, code, ptr, tpl.reason, detail))
             except BaseException as exc:  # the engine would swallow it: keep it for evaluate()
                 self._errors.append(exc)
         return act

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .ir import Rule
+from .workdays import from_epoch_day
 from .vocab import AGENCIES, label_of
 
 STATUSES = ("met", "gap", "pending", "not_applicable", "insufficient_data", "advisory")
@@ -95,6 +96,35 @@ def _labels(codes: list[str], own: dict[str, str] | None = None) -> str:
     return ", ".join(f"{own[c]} ({c})" if c in own else label_of(c) for c in codes)
 
 
+def _day(fact: dict, name: str) -> str | None:
+    value = fact.get(f"{name}_d")
+    return from_epoch_day(value).isoformat() if isinstance(value, int) else None
+
+
+def describe(subject: dict | None) -> str:
+    """Where a requirement of one subject fact was judged, in a quality lead's words: the meeting
+    (type and date) or the dates compared. Built from the fact the engine matched (and the same way
+    by the oracle), never from free text."""
+    if not subject:
+        return ""
+    t = str(subject.get("t", "")).split("~")[0]
+    if t == "meeting":
+        return f"The {subject.get('mtype')} meeting on {_day(subject, 'date')}."
+    if t == "attendee":
+        return f"At the {subject.get('mtype')} meeting on {_day(subject, 'mdate')}."
+    if t == "referral":
+        return f"Referral dated {_day(subject, 'date') or '(no date recorded)'}."
+    if t == "school_meeting":
+        return (f"Meeting in school on {_day(subject, 'date') or '(no date recorded)'}; parents informed on "
+                f"{_day(subject, 'parents_informed_on') or '(no date recorded)'}.")
+    if t == "drop_in":
+        return (f"First drop-in session on {_day(subject, 'first_session_on') or '(no date recorded)'}; parents "
+                f"informed on {_day(subject, 'parents_informed_on') or '(no date recorded)'}.")
+    if t == "young_person" and _day(subject, "risk_assessed_on"):
+        return f"{subject.get('yp')}: risk assessed on {_day(subject, 'risk_assessed_on')}."
+    return ""
+
+
 def _details(outcomes: list[Outcome]) -> str:
     """The meetings and dates behind a gap, where the evaluator recorded them (``Outcome.detail``)."""
     seen = sorted({o.detail for o in outcomes if o.detail})
@@ -124,6 +154,8 @@ def resolve(rule: Rule, outcomes: Iterable[Outcome]) -> Finding:
             msg += f" {detail}"
         if unknown:
             msg += f" Not in the record, so not judged: {_labels(unknown, own)}."
+        if rule.limits:
+            msg += f" Timescale: {rule.limits}."
         if rule.next_step:
             msg += f" Next: {rule.next_step}"
         status = "gap"

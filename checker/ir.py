@@ -112,6 +112,7 @@ class Rule:
     source: str = ""
     strength: str = "must"         # must | should | may (may: an unmet requirement is advisory, never a gap)
     next_step: str = ""            # what to do or record next, for gap messages
+    limits: str = ""               # the parameters used, with value, unit and source, for gap messages
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
 

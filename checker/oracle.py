@@ -10,7 +10,9 @@ from __future__ import annotations
 import operator
 from typing import Any, Iterable
 
-from .findings import INSUFFICIENT, MISSING, NA, PENDING, Outcome
+import dataclasses
+
+from .findings import INSUFFICIENT, MISSING, NA, PENDING, Outcome, describe
 from .ir import Condition, Due, Ref, Related, Requirement, Rule, Test, unknowable
 from .workdays import from_epoch_day
 
@@ -180,12 +182,13 @@ def evaluate_rule(rule: Rule, facts: list[dict]) -> set[Outcome]:
         env = {"r": r, "x": x}
         for req in rule.requires:
             tri = [_tri(c, rule.subject_fact, by_type, env) for c in req.when]
+            detail = describe(x)
             if all(v == "T" for v in tri):
-                outcomes.update(_requirement(rule, req, x, by_type, env))
+                outcomes.update(dataclasses.replace(o, detail=detail) for o in _requirement(rule, req, x, by_type, env))
             elif tri.count("U") >= 1 and all(v != "F" for v in tri) and tri.count("U") == 1 \
                     and not _met_anyway(req, x, by_type, env):
                 code = req.code if req.code is not None else str(x.get(req.code_field, ""))
-                outcomes.add(Outcome(rule.id, INSUFFICIENT, code, x["ptr"] + req.evidence))
+                outcomes.add(Outcome(rule.id, INSUFFICIENT, code, x["ptr"] + req.evidence, detail=detail))
     return outcomes
 
 

@@ -162,6 +162,17 @@ class _Normaliser:
             return self.params[name].engine_value()
         return int(value)
 
+    def limits(self, names: set[str]) -> str:
+        """The rule's parameters as a gap message names them: value, unit and where it comes from."""
+        out = []
+        for name in sorted(names):
+            p = self.params.get(name)
+            if p is None or name == "chapter_in_force_from":
+                continue
+            unit = f" {p.unit}" if p.unit else ""
+            out.append(f"{name} = {p.value}{unit} ({p.source})")
+        return "; ".join(out)
+
     def fact_of(self, alias_name: str) -> str:
         return "response" if alias_name == "response" else self.subject
 
@@ -322,6 +333,7 @@ class _Normaliser:
             subject_fact=self.subject, subject_where=self.tests(self.subject, subject.get("where")),
             subject_label=subject.get("label", self.subject.replace("_", " ")), if_none=if_none,
             requires=requires, due=none_due, missing_heading=doc.get("missing_heading", "Missing"), source=source, raw=doc,
+            limits=self.limits(declared),
             strength=doc.get("strength", "must"), next_step=" ".join(doc.get("next_step", "").split()),
         )
 

@@ -21,8 +21,8 @@ from ..timeline import LABELS as EVENT_LABELS
 from .rows import CHART_STATUSES, counts_by_section, gap_rows, unescalated_groups, waiver_note
 
 STATUS_LABELS = {"met": "met", "gap": "gap", "pending": "pending", "not_applicable": "not applicable",
-                 "insufficient_data": "insufficient data"}
-STATUS_ORDER = {"gap": 0, "insufficient_data": 1, "pending": 2, "met": 3, "not_applicable": 4}
+                 "insufficient_data": "insufficient data", "advisory": "advisory (not a gap)"}
+STATUS_ORDER = {"gap": 0, "advisory": 1, "insufficient_data": 2, "pending": 3, "met": 4, "not_applicable": 5}
 COLOURS = {"met": "#2e7d32", "gap": "#c62828", "pending": "#b26a00", "insufficient_data": "#6b6b6b"}
 BAR = {"label_w": 330, "bar_w": 420, "row_h": 30, "bar_h": 18, "top": 34}
 
