@@ -101,7 +101,7 @@ def _day(fact: dict, name: str) -> str | None:
     return from_epoch_day(value).isoformat() if isinstance(value, int) else None
 
 
-def describe(subject: dict | None) -> str:
+def describe(subject: dict | None, response: dict | None = None) -> str:
     """Where a requirement of one subject fact was judged, in a quality lead's words: the meeting
     (type and date) or the dates compared. Built from the fact the engine matched (and the same way
     by the oracle), never from free text."""
@@ -113,15 +113,15 @@ def describe(subject: dict | None) -> str:
     if t == "attendee":
         return f"At the {subject.get('mtype')} meeting on {_day(subject, 'mdate')}."
     if t == "referral":
-        return f"Referral dated {_day(subject, 'date') or '(no date recorded)'}."
+        concern = _day(response or {}, "identified_on")
+        return (f"Referral dated {_day(subject, 'date') or '(no date recorded)'}"
+                + (f"; concern first identified on {concern}." if concern else "."))
     if t == "school_meeting":
         return (f"Meeting in school on {_day(subject, 'date') or '(no date recorded)'}; parents informed on "
                 f"{_day(subject, 'parents_informed_on') or '(no date recorded)'}.")
     if t == "drop_in":
         return (f"First drop-in session on {_day(subject, 'first_session_on') or '(no date recorded)'}; parents "
                 f"informed on {_day(subject, 'parents_informed_on') or '(no date recorded)'}.")
-    if t == "young_person" and _day(subject, "risk_assessed_on"):
-        return f"{subject.get('yp')}: risk assessed on {_day(subject, 'risk_assessed_on')}."
     return ""
 
 
@@ -155,7 +155,7 @@ def resolve(rule: Rule, outcomes: Iterable[Outcome]) -> Finding:
         if unknown:
             msg += f" Not in the record, so not judged: {_labels(unknown, own)}."
         if rule.limits:
-            msg += f" Timescale: {rule.limits}."
+            msg += f" Limits used: {rule.limits}."
         if rule.next_step:
             msg += f" Next: {rule.next_step}"
         status = "gap"

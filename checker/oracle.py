@@ -182,7 +182,7 @@ def evaluate_rule(rule: Rule, facts: list[dict]) -> set[Outcome]:
         env = {"r": r, "x": x}
         for req in rule.requires:
             tri = [_tri(c, rule.subject_fact, by_type, env) for c in req.when]
-            detail = describe(x)
+            detail = describe(x, r)
             if all(v == "T" for v in tri):
                 outcomes.update(dataclasses.replace(o, detail=detail) for o in _requirement(rule, req, x, by_type, env))
             elif tri.count("U") >= 1 and all(v != "F" for v in tri) and tri.count("U") == 1 \

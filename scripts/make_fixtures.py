@@ -119,7 +119,7 @@ def complete_closed():
         "closure": {
             "date": "2026-05-29", "exit_strategy_on": "2026-05-20", "staff_debriefed_on": "2026-05-27",
             "agency_reviews": [{"agency": a, "completed_on": "2026-06-10", "actions_recorded": True}
-                               for a in ("childrens_services", "police", "health", "education")],
+                               for a in ("childrens_services", "police", "health", "education", "district_council")],
             "final_meeting": "M5", "overview_report_presented_on": "2026-07-01",
             "lessons_actions": [{"action": "Synthetic action text", "owner": "education", "status": "open"}],
         },
