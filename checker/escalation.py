@@ -20,6 +20,10 @@ Each group gets two findings, shaped like the findings of a response:
   when a covering response does not say whether a referral was made (the key
   is absent: missing data is never a gap). ``missing`` lists the children in no
   response record at all.
+* ``group-members-in-response`` (section 3, 3-P5; only for an escalated group
+  with a child in no response record): gap once the escalation is due, pending
+  before; ``missing`` lists those children, so no child of a detected group is
+  left out of every finding.
 * ``group-escalated-in-time`` (section 2): met or gap by the working days from
   ``met_definition_on`` to the referral date (a referral made before the group
   met the definition is in time); insufficient_data when the referral has no
@@ -38,6 +42,7 @@ from .workdays import add_working_days, working_index
 
 ESCALATED = "group-escalated"
 IN_TIME = "group-escalated-in-time"
+MEMBERS = "group-members-in-response"
 
 
 def _finding(rule: str, status: str, group: Group, section: str, clause: str, also: list[str], title: str,
@@ -128,6 +133,19 @@ class EscalationChecker:
                                       f"{self.group_days} working days.", missing=["referral_in_time"],
                                       evidence=["/referral/date"])
             out["findings"] = [first, second]
+            if outside:
+                # 2-P1 / 3-P5: the response is to identify and assess the group's young people; an escalated
+                # group whose child is in no response record leaves that child out of every finding otherwise.
+                status = "gap" if overdue else "pending"
+                out["findings"].append(_finding(
+                    MEMBERS, status, group, "3", "3-P5", ["2-P1", group.clause],
+                    "Every child of a possible self-harm group is identified in a response",
+                    f"Response {rid} was escalated for this group, but {len(outside)} of the group's "
+                    f"{len(group.members)} children {'is' if len(outside) == 1 else 'are'} in no response record. "
+                    + ("" if overdue else f"Not yet due: due by {due.isoformat()}. ")
+                    + f"Next: add them to response {rid}, or record that they were considered and found "
+                    f"of no concern (v1.1 involvement: considered_no_concern).",
+                    missing=outside, evidence=["/young_people"]))
             return out
         if unknown:
             rec, ix = unknown[0]

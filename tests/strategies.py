@@ -1,4 +1,4 @@
-"""Hypothesis strategies for valid v1 response records that exercise every rule's branches:
+"""Hypothesis strategies for valid v1 and v1.1 response records that exercise every rule's branches:
 fields present, null or absent; roles and items in any subset; dates around the timescales."""
 from __future__ import annotations
 
@@ -56,6 +56,11 @@ def young_person(draw, index: int):
     put(yp, "s47", draw(maybe(st.fixed_dictionaries({}, optional={
         "considered_on": dates(), "enquiry_started": st.booleans()}))))
     put(yp, "parents_carers_informed_on", draw(maybe(dates())))
+    # v1.1 fields (issue 8): involvement, dated looked-after and in-patient status
+    put(yp, "involvement", draw(maybe(st.sampled_from(["self_harmed", "at_risk", "considered_no_concern"]))))
+    put(yp, "looked_after_from", draw(maybe(dates(-10, 40))))
+    put(yp, "inpatient_from", draw(maybe(dates(-10, 40))))
+    put(yp, "inpatient_to", draw(maybe(dates(0, 60))))
     put(yp, "connections", draw(maybe(st.lists(st.fixed_dictionaries(
         {"to": st.sampled_from(["YP-0", "YP-1", "YP-2", "YP-9"])},
         optional={"kind": st.sampled_from(["in_person", "online"])}), max_size=2), null=False)))
@@ -67,13 +72,14 @@ def young_person(draw, index: int):
 @st.composite
 def meeting(draw, index: int):
     m = {"id": f"m{index}", "type": draw(st.sampled_from(["scoping", "scoping", "strategic", "operational", "final"])),
-         "date": draw(dates(0, 40))}
+         "date": draw(st.one_of(dates(0, 40), dates(270, 310)))}  # late ones: recent on AS_OF (cadence)
     put(m, "chair", draw(maybe(st.fixed_dictionaries(
         {}, optional={"role": st.sampled_from(["cs_head_of_safeguarding", "police", "cs_service_manager"]),
                       "delegate": st.booleans()}), null=False)))
     roles = sorted(ROLES)
     put(m, "attendees", draw(maybe(st.lists(st.one_of(
-        st.fixed_dictionaries({"role": st.sampled_from(roles)}, optional={"senior": st.booleans()}),
+        st.fixed_dictionaries({"role": st.sampled_from(roles)}, optional={
+            "senior": st.booleans(), "agency": st.sampled_from(sorted(AGENCIES))}),
         st.fixed_dictionaries({"role": st.just("education_setting"), "setting_id": st.sampled_from(SETTINGS)})),
         max_size=16), null=False)))
     put(m, "covered", draw(maybe(st.lists(st.sampled_from(sorted(ITEMS)), max_size=20, unique=True), null=False)))
@@ -83,6 +89,7 @@ def meeting(draw, index: int):
         "review_date": st.one_of(st.none(), dates()),
         "focus": st.sampled_from(["online", "in_person", "both"])}), null=False)))
     put(m, "staff_selection_considered_needs", draw(maybe(st.booleans(), null=False)))
+    put(m, "staff_selected", draw(maybe(st.booleans(), null=False)))
     return m
 
 
@@ -100,7 +107,8 @@ def information_sharing(draw, people: int):
 
 
 def closure(final_ids: list[str]):
-    return st.fixed_dictionaries({"date": dates(40, 120)}, optional={
+    # up to late November 2026, so that some closures are still within post_closure_working_days
+    return st.fixed_dictionaries({"date": dates(40, 310)}, optional={
         "exit_strategy_on": st.one_of(st.none(), dates(30, 120)),
         "staff_debriefed_on": st.one_of(st.none(), dates(30, 120)),
         "agency_reviews": st.lists(st.fixed_dictionaries(
@@ -109,6 +117,9 @@ def closure(final_ids: list[str]):
             max_size=4),
         "final_meeting": st.sampled_from(final_ids) if final_ids else st.none(),
         "overview_report_presented_on": st.one_of(st.none(), dates(40, 160)),
+        "lessons_actions": st.lists(st.fixed_dictionaries({"action": st.just("a")}, optional={
+            "owner": st.one_of(st.none(), st.sampled_from(sorted(AGENCIES))),
+            "status": st.sampled_from(["open", "done"])}), max_size=2),
     })
 
 

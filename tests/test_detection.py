@@ -64,6 +64,7 @@ def test_detection_rule_schema_is_valid_draft_2020_12():
 def test_bundled_detection_rules(ruleset):
     assert [(r.id, r.basis, r.severity, r.min_children, r.window_days) for r in ruleset.rules] == [
         ("connected-group", "connected", "high", 3, 90),
+        ("connected-pair", "connected", "high", 2, 14),
         ("same-setting-group", "same_setting", "high", 3, 42),
         ("same-setting-pair", "same_setting", "high", 2, 14),
         ("same-area-signal", "same_area", "low", 3, 14),
@@ -71,7 +72,7 @@ def test_bundled_detection_rules(ruleset):
     assert all(r.section == "1" and r.clause.startswith("1-P") for r in ruleset.rules)
 
 
-@pytest.mark.parametrize("rule_id", ["connected-group", "same-setting-group", "same-setting-pair", "same-area-signal"])
+@pytest.mark.parametrize("rule_id", ["connected-group", "connected-pair", "same-setting-group", "same-setting-pair", "same-area-signal"])
 def test_every_rule_passes_and_fails_its_own_examples(ruleset, rule_id):
     assert example_problems(ruleset.by_id(rule_id), 18) == []
 

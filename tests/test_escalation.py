@@ -159,3 +159,19 @@ def test_group_escalation_timescale_is_a_parameter(tmp_path):
 @pytest.mark.parametrize("name", ["group_escalation_working_days", "referral_working_days"])
 def test_parameters_used_exist(name):
     assert name in PARAMS
+
+
+def test_a_group_child_in_no_response_is_a_finding_of_an_escalated_group():
+    """Issue 8, class 16: a group of four 'escalated' by a response listing three; the fourth is named."""
+    g = group(members=("YP-1", "YP-2", "YP-3", "YP-4"), min_children=3)
+    out = check(g, [response(children=("YP-1", "YP-2", "YP-3"), referral={"date": "2026-03-05", "route": "ifd"})])
+    assert statuses(out) == [("group-escalated", "met"), ("group-escalated-in-time", "met"),
+                             ("group-members-in-response", "gap")]
+    third = out["findings"][2]
+    assert third["missing"] == ["YP-4"] and third["policy"]["clause"] == "3-P5"
+    assert third["message"].startswith("Response R-1 was escalated for this group, but 1 of the group's 4 children "
+                                       "is in no response record. Next: add them to response R-1")
+    early = check(g, [response(children=("YP-1", "YP-2", "YP-3"), referral={"date": "2026-03-05"})], as_of="2026-03-05")
+    assert statuses(early)[2] == ("group-members-in-response", "pending")
+    every = check(g, [response(children=("YP-1", "YP-2", "YP-3", "YP-4"), referral={"date": "2026-03-05"})])
+    assert len(every["findings"]) == 2

@@ -83,7 +83,7 @@ def test_late_escalation_is_a_section_2_gap(report):
 
 def test_group_gaps_count_towards_the_report(report):
     response_gaps = sum(len(r.gaps()) for r in report.responses)
-    assert response_gaps == 15
+    assert response_gaps == 16
     assert report.gap_count == response_gaps + 4  # F, G, L unescalated and B late
     s = report.summary()
     assert (s["groups"], s["groups_unescalated"]) == (7, 4)
@@ -92,7 +92,7 @@ def test_group_gaps_count_towards_the_report(report):
 def test_json_report_with_groups_matches_the_report_schema(report):
     doc = report.to_dict()
     jsonschema.validate(doc, schema("report"))
-    assert doc["detection"]["digest"] and len(doc["detection"]["rules"]) == 4
+    assert doc["detection"]["digest"] and len(doc["detection"]["rules"]) == 5
 
 
 def test_text_report_lists_unescalated_groups_first(report):
