@@ -14,8 +14,9 @@ AS_OF = dt.date(2026, 11, 27)
 AS_OF_TEXT = AS_OF.isoformat()
 SAMPLE_GAPS = {
     ("R-2026-002", "scoping-required-roles"), ("R-2026-003", "referral-content"),
-    ("R-2026-003", "referral-via-ifd-mash"), ("R-2026-003", "scoping-meeting-held"),
-    ("R-2026-005", "definition-children"), ("R-2026-006", "individual-procedure-followed"),
+    ("R-2026-003", "referral-via-ifd-mash"), ("R-2026-003", "scoping-meeting-timely"),
+    ("R-2026-002", "strategic-convenes-regularly"), ("R-2026-002", "operational-convenes-regularly"),
+    ("R-2026-006", "individual-procedure-followed"),
     ("R-2026-006", "referral-timely"), ("R-2026-007", "operational-feeds-back"),
     ("R-2026-007", "strategic-attendees-senior"), ("R-2026-007", "strategic-plan"),
     ("R-2026-008", "cross-boundary-responsibility"), ("R-2026-008", "school-meetings-parents-informed"),

@@ -87,7 +87,7 @@ def test_params_override_changes_result_and_is_reported(tmp_path):
     report = json.loads(result.stdout)
     p = next(p for p in report["parameters"] if p["name"] == "scoping_meeting_working_days")
     assert p["value"] == 1 and p["source"] == "override (ours.yaml)" and p["reason"] == "local decision"
-    held = next(f for f in report["responses"][0]["findings"] if f["rule"] == "scoping-meeting-held")
+    held = next(f for f in report["responses"][0]["findings"] if f["rule"] == "scoping-meeting-timely")
     assert held["status"] == "gap"  # meeting 2 working days after identification
     assert result.exit_code == EXIT_GAPS
 
