@@ -150,7 +150,11 @@ def missing_police():
     scoping["attendees"] = [a for a in scoping["attendees"] if a["role"] not in ("police", "cic_specialist_nurse")]
     strategic["date"] = "2026-10-12"
     operational["date"] = "2026-10-14"
-    r["meetings"] = [scoping, strategic, operational]
+    # the groups keep convening (4.1-P7, 4.2-P6): each met again in November
+    strategic2 = {**copy.deepcopy(strategic), "id": "M4", "date": "2026-11-16", "covered": ["progress_monitored"]}
+    operational2 = {**copy.deepcopy(operational), "id": "M6", "date": "2026-11-18", "feeds_back_to": "M4",
+                    "covered": ["progress_monitored", "fed_back_to_strategic"]}
+    r["meetings"] = [scoping, strategic, operational, strategic2, operational2]
     r["information_sharing"] = {"school_meetings": [], "drop_in_sessions": []}
     r["cross_boundary"]["responsibility_agreed_on"] = "2026-10-08"
     r["closure"] = None

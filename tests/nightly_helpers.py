@@ -15,7 +15,6 @@ AS_OF_TEXT = AS_OF.isoformat()
 SAMPLE_GAPS = {
     ("R-2026-002", "scoping-required-roles"), ("R-2026-003", "referral-content"),
     ("R-2026-003", "referral-via-ifd-mash"), ("R-2026-003", "scoping-meeting-timely"),
-    ("R-2026-002", "strategic-convenes-regularly"), ("R-2026-002", "operational-convenes-regularly"),
     ("R-2026-006", "individual-procedure-followed"),
     ("R-2026-006", "referral-timely"), ("R-2026-007", "operational-feeds-back"),
     ("R-2026-007", "strategic-attendees-senior"), ("R-2026-007", "strategic-plan"),

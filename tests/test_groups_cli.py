@@ -83,7 +83,7 @@ def test_late_escalation_is_a_section_2_gap(report):
 
 def test_group_gaps_count_towards_the_report(report):
     response_gaps = sum(len(r.gaps()) for r in report.responses)
-    assert response_gaps == 16
+    assert response_gaps == 14
     assert report.gap_count == response_gaps + 4  # F, G, L unescalated and B late
     s = report.summary()
     assert (s["groups"], s["groups_unescalated"]) == (7, 4)

@@ -50,7 +50,7 @@ def test_a_waived_gap_stays_a_gap_and_shows_its_reason(tmp_path):
     assert "waiver_expired" not in gap
     assert all("waived" not in f for k, f in gaps_of(doc).items() if k[0] != "R-2026-002")
     all_gaps = gaps_of(doc)
-    assert len(all_gaps) == 15 and sum("waived" in f for f in all_gaps.values()) == 1
+    assert len(all_gaps) == 14 and sum("waived" in f for f in all_gaps.values()) == 1
     assert (doc["summary"]["gaps_waived"], doc["summary"]["gaps_unwaived"]) == (1, len(all_gaps) - 1) == (1, 14)
     assert doc["waivers"] == {"source": str(tmp_path / "waivers.yaml"), "entries": 2, "expired": [], "unused": [
         {"response_id": "R-2026-001", "rule": "scoping-chair", "reason": "Chair delegated in writing",
