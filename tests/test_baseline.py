@@ -47,7 +47,8 @@ def test_a_fixed_record_s_gap_is_resolved_in_every_format(tmp_path, baseline_fil
         "response_id": "R-2026-002", "rule": "scoping-required-roles", "severity": "high", "section": "4",
         "clause": "4-P2", "title": "Every required agency attends the scoping meeting",
         "message": "The scoping meeting lacked required agencies. Missing: Children in Care Specialist Nurse "
-                   "(cic_specialist_nurse), Police representative (police).",
+                   "(cic_specialist_nurse), Police representative (police). The scoping meeting on 2026-10-07. "
+                   "Next: Invite the agencies listed as Missing to the next meeting, and record their attendance.",
         "now": "met"}]
     finding = next(f for r in doc["responses"] if r["response_id"] == "R-2026-002" for f in r["findings"]
                    if f["rule"] == "scoping-required-roles")
@@ -56,7 +57,7 @@ def test_a_fixed_record_s_gap_is_resolved_in_every_format(tmp_path, baseline_fil
     assert [(r["response_id"], r["rule"], r["status"]) for r in rows if r["delta"] == "resolved"] == [
         ("R-2026-002", "scoping-required-roles", "met")]
     still_gaps = [r["delta"] for r in rows if r["status"] == "gap"]
-    assert len(still_gaps) == len(SAMPLE_GAPS) - 1 == 14
+    assert len(still_gaps) == len(SAMPLE_GAPS) - 1 == 13
     assert still_gaps == ["persisting"] * 14
     assert "## Resolved since 2026-11-27\n\n- R-2026-002 `scoping-required-roles` (section 4): now met" in \
         RENDERERS["markdown"](report)
@@ -83,10 +84,10 @@ def test_new_gap_and_a_response_no_longer_checked(tmp_path, baseline_file):
     assert {k: f["delta"] for k, f in gaps_of(doc).items()} == {
         **{k: "persisting" for k in untouched}, ("R-2026-002", "referral-via-ifd-mash"): "new"}
     assert (doc["summary"]["gaps_new"], doc["summary"]["gaps_persisting"], doc["summary"]["gaps_resolved"]) == (
-        1, 12, 3)
+        1, 11, 3)
     assert [(r["response_id"], r["rule"], r["now"]) for r in doc["delta"]["resolved"]] == [
         ("R-2026-003", "referral-content", "not_checked"), ("R-2026-003", "referral-via-ifd-mash", "not_checked"),
-        ("R-2026-003", "scoping-meeting-held", "not_checked")]
+        ("R-2026-003", "scoping-meeting-timely", "not_checked")]
     rows = list(csv.DictReader(io.StringIO(RENDERERS["csv"](report))))
     gone = [r for r in rows if r["response_id"] == "R-2026-003"]
     assert [(r["status"], r["delta"]) for r in gone] == [("", "resolved")] * 3
@@ -158,7 +159,7 @@ def test_reports_with_waivers_and_baseline_are_valid_under_the_report_schema(tmp
     schema = json.loads(resources.files("checker").joinpath("schemas/report.schema.json").read_text())
     waivers = tmp_path / "w.yaml"
     waivers.write_text("waivers:\n  - {response_id: R-2026-003, rule: referral-content, reason: r, approved_by: q, "
-                       "expires_on: 2026-12-31}\n  - {response_id: R-2026-003, rule: scoping-meeting-held, reason: r, "
+                       "expires_on: 2026-12-31}\n  - {response_id: R-2026-003, rule: scoping-meeting-timely, reason: r, "
                        "approved_by: q, expires_on: 2026-01-31}\n", encoding="utf-8")
     export = copy_sample(tmp_path)
     fix_r2026_002(export)
@@ -166,6 +167,6 @@ def test_reports_with_waivers_and_baseline_are_valid_under_the_report_schema(tmp
     jsonschema.Draft202012Validator(schema, format_checker=FORMAT_CHECKER).validate(doc)
     gaps = gaps_of(doc)
     assert "waived" in gaps[("R-2026-003", "referral-content")]
-    assert "waiver_expired" in gaps[("R-2026-003", "scoping-meeting-held")]
+    assert "waiver_expired" in gaps[("R-2026-003", "scoping-meeting-timely")]
     assert doc["delta"]["resolved"][0]["now"] == "met"
     assert doc["responses"][0]["timeline"][0]["event"] == "identified"

@@ -51,7 +51,7 @@ def test_a_waived_gap_stays_a_gap_and_shows_its_reason(tmp_path):
     assert all("waived" not in f for k, f in gaps_of(doc).items() if k[0] != "R-2026-002")
     all_gaps = gaps_of(doc)
     assert len(all_gaps) == 14 and sum("waived" in f for f in all_gaps.values()) == 1
-    assert (doc["summary"]["gaps_waived"], doc["summary"]["gaps_unwaived"]) == (1, len(all_gaps) - 1) == (1, 14)
+    assert (doc["summary"]["gaps_waived"], doc["summary"]["gaps_unwaived"]) == (1, len(all_gaps) - 1) == (1, 13)
     assert doc["waivers"] == {"source": str(tmp_path / "waivers.yaml"), "entries": 2, "expired": [], "unused": [
         {"response_id": "R-2026-001", "rule": "scoping-chair", "reason": "Chair delegated in writing",
          "approved_by": "Quality lead", "expires_on": "2026-12-31"}]}
@@ -141,12 +141,12 @@ def test_missing_reason_is_exit_2_as_a_subprocess(tmp_path):
     path = write_waivers(tmp_path, """\
         waivers:
           - {response_id: R-2026-002, rule: scoping-required-roles, reason: ok, approved_by: Q, expires_on: 2026-12-31}
-          - {response_id: R-2026-003, rule: scoping-meeting-held, approved_by: Q, expires_on: 2026-12-31}
+          - {response_id: R-2026-003, rule: scoping-meeting-timely, approved_by: Q, expires_on: 2026-12-31}
         """)
     proc = run_cli("check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--waivers", str(path))
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr == (f"Error: invalid waivers:\n  {path}: waiver entry 2 (response R-2026-003, "
-                           "rule scoping-meeting-held): missing reason\n")
+                           "rule scoping-meeting-timely): missing reason\n")
 
 
 @pytest.mark.parametrize("text, message", [
