@@ -58,7 +58,7 @@ def test_a_fixed_record_s_gap_is_resolved_in_every_format(tmp_path, baseline_fil
         ("R-2026-002", "scoping-required-roles", "met")]
     still_gaps = [r["delta"] for r in rows if r["status"] == "gap"]
     assert len(still_gaps) == len(SAMPLE_GAPS) - 1 == 13
-    assert still_gaps == ["persisting"] * 14
+    assert still_gaps == ["persisting"] * 13
     assert "## Resolved since 2026-11-27\n\n- R-2026-002 `scoping-required-roles` (section 4): now met" in \
         RENDERERS["markdown"](report)
     assert "Resolved since 2026-11-27\n" + "-" * 25 + "\n  R-2026-002 scoping-required-roles: now met" in \
