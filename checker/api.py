@@ -17,7 +17,8 @@ from .errors import ConfigError, InputError
 from .groups import GroupResult, find_groups
 from .facts import response_facts
 from .findings import STATUSES, Finding, resolve
-from .loading import iter_raw
+from .inputs_guard import contained_error
+from .loading import iter_raw, record_label
 from .oracle import evaluate as oracle_evaluate
 from .params import load_parameters
 from .rulebook import PARAMETERS_FILE, Rulebook, load_rulebook
@@ -157,13 +158,16 @@ class Checker:
             data = rec.data
             try:
                 findings = self.check_record(data, as_of)
+                result = ResponseResult(data["response_id"], data["status"], data["identified_on"],
+                                        rec.source, findings, data.get("local_authority"),
+                                        response_timeline(data))
             except EngineError as exc:
-                errors.append(InputError(rec.source, data["response_id"], "",
+                errors.append(InputError(rec.source, record_label(data, "response_id", rec.position), "",
                                          f"could not be evaluated: {exc}", rec.line))
+            except Exception as exc:  # containment: one record's failure is that record's input error
+                errors.append(contained_error(rec, "response_id", exc))
             else:
-                results.append(ResponseResult(data["response_id"], data["status"], data["identified_on"],
-                                              rec.source, findings, data.get("local_authority"),
-                                              response_timeline(data)))
+                results.append(result)
             if progress:
                 progress(n, len(records))
         return results, errors

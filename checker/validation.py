@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from checker.errors import InputError
+from checker.limits import DATE_RANGE_MESSAGE, in_date_range
 from checker.loading import RawItem, is_usable_id, iter_raw, record_label
 
 Problem = tuple[str, str]  # (JSON pointer, message)
@@ -35,16 +36,29 @@ FORMAT_CHECKER = FormatChecker(formats=())
 
 @FORMAT_CHECKER.checks("date")
 def is_date(value: object) -> bool:
-    """True for a real calendar date written exactly YYYY-MM-DD (non-strings are left to ``type``)."""
+    """True for a real calendar date written exactly YYYY-MM-DD, from 1900-01-01 to 2199-12-31
+    (checker.limits: the range the working-day arithmetic is exact over); non-strings are left to ``type``.
+
+    The one definition of the schemas' ``date`` format: every validator of a schema uses it."""
     if not isinstance(value, str):
         return True
+    day = parse_date(value)
+    return day is not None and in_date_range(day)
+
+
+def parse_date(value: str) -> datetime.date | None:
+    """The calendar date written exactly YYYY-MM-DD, else None (any range)."""
     if not _DATE.fullmatch(value):
-        return False
+        return None
     try:
-        datetime.date.fromisoformat(value)
+        return datetime.date.fromisoformat(value)
     except ValueError:
-        return False
-    return True
+        return None
+
+
+def date_message(value: object) -> str:
+    """Why ``value`` is not a schema ``date``: not a real date, or out of the supported range."""
+    return DATE_RANGE_MESSAGE if isinstance(value, str) and parse_date(value) is not None else DATE_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -147,6 +161,8 @@ def _describe(error: ValidationError) -> Iterator[Problem]:
                 yield f"{pointer}/{_escape(name)}", custom or f'required property "{name}" is missing'
     elif custom:
         yield pointer, custom
+    elif keyword == "format" and expected == "date":
+        yield pointer, date_message(error.instance)
     elif keyword == "anyOf" and _alternatives_required(expected):
         names = [branch["required"][0] for branch in expected]
         others = " or ".join(f'"{n}"' for n in names[1:])
