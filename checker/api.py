@@ -13,7 +13,8 @@ from typing import Any, Callable, Iterable, Sequence
 from . import __version__
 from .engine import EngineError, RulesEngine
 from .detection_rules import load_detection_rules
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, UsageError
+from .limits import DATE_RANGE_MESSAGE, in_date_range
 from .groups import GroupResult, find_groups
 from .facts import response_facts
 from .findings import STATUSES, Finding, resolve
@@ -196,7 +197,7 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
 
     rules_dir = Path(rules_dir or DEFAULT_RULES)
     rulebook = load_rulebook(rules_dir, Path(params_file) if params_file else None)
-    as_of = as_of or dt.date.today()
+    as_of = _as_of(as_of)
     waivers = load_waivers(waivers_file, rulebook) if waivers_file else None
     baseline = load_baseline(baseline_file) if baseline_file else None
     key = load_key(pseudonymise_key_file) if pseudonymise_key_file else None
@@ -231,4 +232,12 @@ def detect(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None
     if not rules_dir.is_dir():
         raise ConfigError(f"{rules_dir}: rules directory not found")
     params = load_parameters(rules_dir / PARAMETERS_FILE, Path(params_file) if params_file else None)
-    return find_groups(feeds, as_of or dt.date.today(), rules_dir, params)
+    return find_groups(feeds, _as_of(as_of), rules_dir, params)
+
+
+def _as_of(as_of: dt.date | None) -> dt.date:
+    """The date of the check: today by default; outside the supported date range a UsageError (exit 2)."""
+    day = as_of or dt.date.today()
+    if not in_date_range(day):
+        raise UsageError(f"--as-of {DATE_RANGE_MESSAGE}")
+    return day

@@ -25,7 +25,7 @@ from jsonschema.exceptions import ValidationError
 
 from checker.errors import InputError
 from checker.limits import DATE_RANGE_MESSAGE, in_date_range
-from checker.loading import RawItem, is_usable_id, iter_raw, record_label
+from checker.loading import SUFFIXES, RawItem, is_usable_id, iter_raw, record_label, skipped_files
 
 Problem = tuple[str, str]  # (JSON pointer, message)
 
@@ -80,13 +80,28 @@ class LoadResult:
 
 
 def load_responses(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
-    """Read and validate response records; a repeated ``response_id`` is an error (the first is kept)."""
-    return _load(iter_raw(paths, "response"), validate_response, "response_id")
+    """Read and validate response records; a repeated ``response_id`` is an error (the first is kept).
+
+    No usable record at all is an input error too (the empty-input rule): an empty export is never a clean night."""
+    return _nothing_usable(_load(iter_raw(paths, "response"), validate_response, "response_id"), paths,
+                           "response", "response records")
 
 
 def load_incidents(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
-    """Read and validate incident feed rows; a repeated ``incident_id`` is an error (the first is kept)."""
-    return _load(iter_raw(paths, "incident"), validate_incident, "incident_id")
+    """Read and validate incident feed rows; a repeated ``incident_id`` is an error (the first is kept).
+
+    No usable row at all is an input error too (the empty-input rule)."""
+    return _nothing_usable(_load(iter_raw(paths, "incident"), validate_incident, "incident_id"), paths,
+                           "incident", "incident rows")
+
+
+def _nothing_usable(result: LoadResult, paths: Sequence[str | os.PathLike[str]], kind, what: str) -> LoadResult:
+    if not result.records:
+        skipped = skipped_files(paths, kind)
+        shown = ", ".join(os.fspath(p) for p in paths)
+        note = f"; {skipped} file(s) skipped that are not {', '.join(SUFFIXES[kind])}" if skipped else ""
+        result.errors.append(InputError(shown, "", "", f"no usable {what} in the input{note}"))
+    return result
 
 
 def validate_response(data: object) -> list[Problem]:

@@ -344,8 +344,8 @@ def test_unreadable_and_too_deep_files(tmp_path, monkeypatch):
     def refuse(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "open", refuse)
     paths.append(write(tmp_path / "c.csv", CSV_HEADER))
+    monkeypatch.setattr(Path, "open", refuse)
     assert list(iter_raw(paths, "incident")) == [
         InputError(path, "", "", "cannot be read: Permission denied") for path in paths]
 
