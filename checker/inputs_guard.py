@@ -91,3 +91,46 @@ def contained_error(rec: Any, id_key: str, exc: BaseException, pointer: str = ""
 
     return InputError(rec.source, record_label(rec.data, id_key, rec.position), pointer,
                       f"could not be checked ({type(exc).__name__}); the other records were checked", rec.line)
+
+
+# -- ids: no control characters ----------------------------------------------------------------------------------
+
+# Fields that hold ids or codes (exchange format v1, response records and incident rows), at any depth.
+# Reports print them, so a line break or control character in one could forge a report line.
+ID_FIELDS = frozenset({
+    "response_id", "id", "to", "feeds_back_to", "final_meeting", "meeting", "young_person", "incident_id",
+    "young_person_id", "connections", "setting_id", "previous_setting_id", "area", "areas", "home_area",
+    "local_authority",
+})
+ID_CONTROL_MESSAGE = "must not contain control characters, line breaks or invisible formatting characters"
+_BAD_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def has_control(text: str) -> bool:
+    import unicodedata
+
+    return not text.isprintable() and any(unicodedata.category(c) in _BAD_CATEGORIES for c in text)
+
+
+def id_problems(record: object) -> list[Problem]:
+    """Id and code fields (``ID_FIELDS``, at any depth; strings or lists of strings) holding control characters."""
+    out: list[Problem] = []
+    stack: list[tuple[object, str]] = [(record, "")]
+    while stack:
+        node, ptr = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    continue
+                here = f"{ptr}/{key}" if looks_like_field_name(key) else ptr
+                if key in ID_FIELDS:
+                    if isinstance(value, str) and has_control(value):
+                        out.append((here, ID_CONTROL_MESSAGE))
+                    elif isinstance(value, list):
+                        out.extend((f"{here}/{i}", ID_CONTROL_MESSAGE) for i, v in enumerate(value)
+                                   if isinstance(v, str) and has_control(v))
+                if isinstance(value, (dict, list)) and looks_like_field_name(key):
+                    stack.append((value, here))
+        elif isinstance(node, list):
+            stack.extend((child, f"{ptr}/{i}") for i, child in enumerate(node) if isinstance(child, (dict, list)))
+    return out

@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from checker.errors import InputError
+from checker.inputs_guard import id_problems
 from checker.limits import DATE_RANGE_MESSAGE, in_date_range
 from checker.loading import SUFFIXES, RawItem, is_usable_id, iter_raw, record_label, skipped_files
 
@@ -109,12 +110,13 @@ def validate_response(data: object) -> list[Problem]:
     problems = _schema_problems(validator("response-record"), data)
     if isinstance(data, dict):
         problems.extend(_response_reference_problems(data))
+    problems.extend(id_problems(data))
     return _sorted(problems)
 
 
 def validate_incident(data: object) -> list[Problem]:
     """Every problem of one incident feed row, sorted by JSON pointer ([] when valid)."""
-    return _sorted(_schema_problems(validator("incident"), data))
+    return _sorted([*_schema_problems(validator("incident"), data), *id_problems(data)])
 
 
 @cache

@@ -535,3 +535,23 @@ def test_item11_sigkill_mid_write_leaves_whole_files_and_the_next_run_cleans_up(
     assert after == before  # killed mid-write: the old set, whole
     assert run("check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--output-dir", str(out)).exit_code == 1
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_item11_control_characters_in_ids_are_input_errors(tmp_path):
+    """Decision: an id or code with a line break or control character is an input error (it could forge a
+    report line); the writers' own escaping (issue 10) is a second defence."""
+    from checker.inputs_guard import ID_CONTROL_MESSAGE
+
+    bad = minimal_response("R-1\nGAP", young_people=[{"id": "YP-A\x1b[2J", "connections": [{"to": "YP-\u202eB"}]},
+                                                     {"id": "YP-\u202eB"}])
+    assert validate_response(bad) == [
+        ("/response_id", ID_CONTROL_MESSAGE), ("/young_people/0/connections/0/to", ID_CONTROL_MESSAGE),
+        ("/young_people/0/id", ID_CONTROL_MESSAGE), ("/young_people/1/id", ID_CONTROL_MESSAGE)]
+    assert validate_response(minimal_response("R-\u00e9-\u00a0ok")) == []  # accents and no-break spaces are text
+    feed = tmp_path / "feed.csv"
+    feed.write_text(FEED_HEADER + "I-1,YP-A\x00,,14,2026-03-01,S1,,,\nI-2,YP-B,,14,2026-03-01,S\x07,,YP-C\x07X;YP-D,\n"
+                    "I-3,YP-C,,14,2026-03-01,S1,,,\n")
+    result = load_incidents([str(feed)])
+    assert [r.data["incident_id"] for r in result.records] == ["I-3"]
+    assert [(e.record, e.path) for e in result.errors] == [
+        ("I-1", "/young_person_id"), ("I-2", "/connections/0"), ("I-2", "/setting_id")]
