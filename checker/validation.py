@@ -83,7 +83,8 @@ class LoadResult:
 def load_responses(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
     """Read and validate response records; a repeated ``response_id`` is an error (the first is kept).
 
-    No usable record at all is an input error too (the empty-input rule): an empty export is never a clean night."""
+    An input with no record at all (and so no error either) is an input error too (the empty-input rule):
+    an empty export is never a clean night."""
     return _nothing_usable(_load(iter_raw(paths, "response"), validate_response, "response_id"), paths,
                            "response", "response records")
 
@@ -91,13 +92,13 @@ def load_responses(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
 def load_incidents(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
     """Read and validate incident feed rows; a repeated ``incident_id`` is an error (the first is kept).
 
-    No usable row at all is an input error too (the empty-input rule)."""
+    A feed with no row at all is an input error too (the empty-input rule)."""
     return _nothing_usable(_load(iter_raw(paths, "incident"), validate_incident, "incident_id"), paths,
                            "incident", "incident rows")
 
 
 def _nothing_usable(result: LoadResult, paths: Sequence[str | os.PathLike[str]], kind, what: str) -> LoadResult:
-    if not result.records:
+    if not result.records and not result.errors:  # (with errors, the exit code is 3 already)
         skipped = skipped_files(paths, kind)
         shown = ", ".join(os.fspath(p) for p in paths)
         note = f"; {skipped} file(s) skipped that are not {', '.join(SUFFIXES[kind])}" if skipped else ""
