@@ -117,8 +117,9 @@ def read_yaml(path: Path, what: str = "YAML") -> Any:
 
 def parse_yaml(text: str, where: str) -> Any:
     """Parse YAML text within the limits; a ConfigError starting with ``where`` otherwise."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         expanded_size(node)
         return loader.construct_document(node) if node is not None else None
@@ -135,4 +136,5 @@ def parse_yaml(text: str, where: str) -> Any:
     except (ValueError, TypeError, OverflowError):  # a constructor refusing a scalar (e.g. a huge float)
         raise ConfigError(f"{where}: YAML holds a value that cannot be read") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
