@@ -555,3 +555,59 @@ def test_item11_control_characters_in_ids_are_input_errors(tmp_path):
     assert [r.data["incident_id"] for r in result.records] == ["I-3"]
     assert [(e.record, e.path) for e in result.errors] == [
         ("I-1", "/young_person_id"), ("I-2", "/connections/0"), ("I-2", "/setting_id")]
+
+
+# -- done when: a nightly run over the bundled export and feed, with garbage added to both ----------------------
+
+
+def test_done_when_garbage_in_the_bundled_export_and_feed(tmp_path):
+    export = tmp_path / "export"
+    shutil.copytree(SAMPLE, export)
+    good_feed = FEED.read_bytes()
+    clean = run("check", str(SAMPLE), "--incidents", str(FEED), "--as-of", AS_OF_TEXT, "--format", "json")
+    clean_doc = json.loads(clean.output)
+
+    bad_json = export / "garbage.json"
+    bad_json.write_text(
+        "[" + json.dumps(minimal_response("R-G1", referral={"date": "9999-12-31"})) + ",\n"
+        + json.dumps(minimal_response("R-G2"))[:-1] + ', "status": "closed"}' + ",\n"  # a duplicate key
+        + '{"schema_version": "1.0", "response_id": "R-\\ud800", "status": "open", "identified_on": "2026-03-02",'
+          ' "young_people": [{"id": "YP-A"}]},\n'
+        + "17]", encoding="utf-8")
+    bad_lines = export / "garbage.jsonl"
+    bad_lines.write_bytes(b'{"response_id": "R-G4", \n' + json.dumps(minimal_response("R-G5", identified_on="1899-01-01")).encode()
+                          + b"\n\xff\xfe\n")
+    (export / "old.json.gz").write_bytes(b"\x1f\x8b")
+    feed = tmp_path / "feed.csv"
+    feed.write_bytes(good_feed.rstrip(b"\n") + b"\n"
+                     + b'INC-G1,YP-Z1,,14,2026-03-01,"URN-1,LA-1,,health\n'       # stray quote
+                     + b"INC-G2,YP-Z2,,14,2026-03-01,URN-\xe9,LA-1,,health\n"      # not UTF-8
+                     + b"INC-G3,YP-Z3,,14\n"                                      # too few cells
+                     + b"INC-G4,YP-Z4,,14,9999-12-31,URN-1,LA-1,,health\n")      # date out of range
+
+    result = run("check", str(export), "--incidents", str(feed), "--as-of", AS_OF_TEXT, "--format", "json")
+    no_internal_error(result)
+    assert result.exit_code == 3
+    doc = json.loads(result.output)
+    def without_source(responses):
+        return [{k: v for k, v in r.items() if k != "source"} for r in responses]
+
+    assert without_source(doc["responses"]) == without_source(clean_doc["responses"])  # every good record
+    assert doc["groups"] == clean_doc["groups"]  # and every group
+    lines = len(good_feed.rstrip(b"\n").split(b"\n"))
+    j, jl, f = str(bad_json), str(bad_lines), str(feed)
+    assert [(e["source"], e["record"], e["path"], e.get("line")) for e in doc["input_errors"]] == [
+        (j, "R-G1", "/referral/date", 1),
+        (j, "R-G2", "/status", 2),
+        (j, "#3", "/response_id", 3),
+        (j, "#4", "", 4),
+        (jl, "#1", "", 1),
+        (jl, "R-G5", "/identified_on", 2),
+        (jl, "#3", "", 3),
+        (f, "#%d" % lines, "", lines + 1),
+        (f, "#%d" % (lines + 1), "", lines + 2),
+        (f, "INC-G3", "", lines + 3),
+        (f, "INC-G4", "/date", lines + 4),
+    ]
+    for e in doc["input_errors"]:
+        assert e["message"]
