@@ -14,7 +14,7 @@ from . import __version__
 from .engine import EngineError, RulesEngine
 from .detection_rules import load_detection_rules
 from .errors import ConfigError, InputError, UsageError
-from .limits import DATE_RANGE_MESSAGE, in_date_range
+from .limits import DATE_RANGE_MESSAGE, MAX_INPUT_BYTES, in_date_range
 from .groups import GroupResult, find_groups
 from .facts import response_facts
 from .findings import STATUSES, Finding, resolve
@@ -199,6 +199,8 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     rulebook = load_rulebook(rules_dir, Path(params_file) if params_file else None)
     as_of = _as_of(as_of)
     waivers = load_waivers(waivers_file, rulebook) if waivers_file else None
+    _regular_file(baseline_file, "--baseline", MAX_INPUT_BYTES)
+    _regular_file(pseudonymise_key_file, "--pseudonymise key", 1 << 20)
     baseline = load_baseline(baseline_file) if baseline_file else None
     key = load_key(pseudonymise_key_file) if pseudonymise_key_file else None
     detection_rules = None
@@ -233,6 +235,16 @@ def detect(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None
         raise ConfigError(f"{rules_dir}: rules directory not found")
     params = load_parameters(rules_dir / PARAMETERS_FILE, Path(params_file) if params_file else None)
     return find_groups(feeds, _as_of(as_of), rules_dir, params)
+
+
+def _regular_file(path: str | os.PathLike[str] | None, what: str, limit: int) -> None:
+    """A FIFO, a device (/dev/zero) or an oversized file given as an option file is a ConfigError, not a hang."""
+    if not path or not os.path.exists(path):
+        return  # (a missing file is reported by its own loader)
+    if not os.path.isfile(path):
+        raise ConfigError(f"{os.fspath(path)}: {what} file is not a regular file (a pipe, device or folder)")
+    if os.path.getsize(path) > limit:
+        raise ConfigError(f"{os.fspath(path)}: {what} file is larger than {limit >> 20} MiB")
 
 
 def _as_of(as_of: dt.date | None) -> dt.date:

@@ -284,7 +284,7 @@ def test_item11_fifos_and_devices_are_skipped_with_a_message(tmp_path):
     assert result.exit_code == 3 and message in result.output
 
 
-@pytest.mark.parametrize("option", ["--params", "--waivers"])
+@pytest.mark.parametrize("option", ["--params", "--waivers", "--baseline", "--pseudonymise"])
 def test_item11_a_fifo_or_device_as_a_configuration_file_is_a_clear_error(tmp_path, option):
     os.mkfifo(tmp_path / "pipe.yaml")
     for path in (str(tmp_path / "pipe.yaml"), "/dev/zero"):
