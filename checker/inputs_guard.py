@@ -32,11 +32,20 @@ class _DuplicateKeys(dict):
     duplicates: tuple[str, ...] = ()
 
 
+class _Seen:
+    duplicates = 0  # objects with a repeated key parsed so far (lets readers skip the walk when none)
+
+
+def duplicates_seen() -> int:
+    return _Seen.duplicates
+
+
 def object_pairs(pairs: list[tuple[str, Any]]) -> dict:
     """``object_pairs_hook`` for the json module: a plain dict, marked when a key repeats."""
     out = dict(pairs)
     if len(out) == len(pairs):
         return out
+    _Seen.duplicates += 1
     seen: set[str] = set()
     repeated = []
     for key, _ in pairs:

@@ -26,7 +26,7 @@ from typing import Literal
 
 from checker import csvio
 from checker.errors import InputError, UsageError, looks_like_field_name
-from checker.inputs_guard import may_have_surrogates, object_pairs, value_problems
+from checker.inputs_guard import duplicates_seen, may_have_surrogates, object_pairs, value_problems
 from checker.limits import MAX_INPUT_BYTES, MAX_RECORD_BYTES
 
 Kind = Literal["response", "incident"]
@@ -186,6 +186,7 @@ def _read_json(path: Path, source: str) -> Iterator[RawItem | InputError]:
     if text is None:
         return
     surrogates = may_have_surrogates(text)
+    seen = duplicates_seen()
     if not text.strip(_JSON_WHITESPACE):
         yield _file_error(source, "file is empty")
         return
@@ -197,8 +198,9 @@ def _read_json(path: Path, source: str) -> Iterator[RawItem | InputError]:
     except RecursionError:
         yield _file_error(source, "JSON nested too deeply to read")
         return
+    walk = surrogates or duplicates_seen() != seen
     for position, (line, value) in enumerate(values, start=1):
-        yield from _items(source, position, line, value, surrogates)
+        yield from _items(source, position, line, value, surrogates, walk)
 
 
 def _parse_json_document(text: str) -> list[tuple[int | None, object]]:
@@ -279,6 +281,7 @@ def _read_json_lines(path: Path, source: str) -> Iterator[RawItem | InputError]:
         except UnicodeDecodeError:
             yield InputError(source, f"#{position}", "", f"not valid UTF-8 text at line {line_no}", line_no)
             continue
+        seen = duplicates_seen()
         try:
             value = json.loads(text, object_pairs_hook=object_pairs)
         except json.JSONDecodeError as exc:
@@ -287,17 +290,18 @@ def _read_json_lines(path: Path, source: str) -> Iterator[RawItem | InputError]:
         except RecursionError:
             yield InputError(source, f"#{position}", "", f"JSON nested too deeply to read at line {line_no}", line_no)
             continue
-        yield from _items(source, position, line_no, value, may_have_surrogates(text))
+        surrogates = may_have_surrogates(text)
+        yield from _items(source, position, line_no, value, surrogates, surrogates or duplicates_seen() != seen)
 
 
 def _items(source: str, position: int, line: int | None, value: object,
-           surrogates: bool = True) -> Iterator[RawItem | InputError]:
+           surrogates: bool = True, walk: bool = True) -> Iterator[RawItem | InputError]:
     """The item, or its errors: not an object, a key repeated, a lone surrogate (checker.inputs_guard)."""
     if not isinstance(value, dict):
         found = _TYPE_NAMES.get(type(value), "not an object")
         yield InputError(source, f"#{position}", "", f"must be a JSON object, not {found}", line)
         return
-    problems = value_problems(value, surrogates)
+    problems = value_problems(value, surrogates) if walk else []
     if not problems:
         yield RawItem(source, position, line, value)
         return
