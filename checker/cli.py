@@ -127,8 +127,8 @@ class _Group(click.Group):
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
         except Terminated:
-            click.echo("Error: stopped by SIGTERM before the run finished; no report was written or replaced "
-                       "(earlier reports are as they were, no temporary files are left)", err=True)
+            click.echo("Error: stopped by SIGTERM before the run finished; every report file is whole (last "
+                       "run's or this run's, an --output-dir as a set) and no temporary file is left", err=True)
             sys.exit(EXIT_TERMINATED)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)

@@ -512,8 +512,8 @@ def test_item11_sigterm_mid_run_or_mid_write_leaves_the_old_set_and_no_temporary
     after = {p.name: p.read_bytes() for p in out.iterdir()}
     assert not [name for name in after if name.endswith(".tmp")]
     assert proc.returncode == 128 + 15
-    assert err.decode().strip() == ("Error: stopped by SIGTERM before the run finished; no report was written or "
-                                    "replaced (earlier reports are as they were, no temporary files are left)")
+    assert err.decode().strip() == ("Error: stopped by SIGTERM before the run finished; every report file is whole "
+                                    "(last run's or this run's, an --output-dir as a set) and no temporary file is left")
     assert after == before
 
 
