@@ -13,11 +13,13 @@ from typing import Any, Callable, Iterable, Sequence
 from . import __version__
 from .engine import EngineError, RulesEngine
 from .detection_rules import load_detection_rules
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, UsageError
+from .limits import DATE_RANGE_MESSAGE, MAX_INPUT_BYTES, in_date_range
 from .groups import GroupResult, find_groups
 from .facts import response_facts
 from .findings import STATUSES, Finding, resolve
-from .loading import iter_raw
+from .inputs_guard import contained_error
+from .loading import iter_raw, record_label
 from .oracle import evaluate as oracle_evaluate
 from .params import load_parameters
 from .rulebook import PARAMETERS_FILE, Rulebook, load_rulebook
@@ -157,13 +159,16 @@ class Checker:
             data = rec.data
             try:
                 findings = self.check_record(data, as_of)
+                result = ResponseResult(data["response_id"], data["status"], data["identified_on"],
+                                        rec.source, findings, data.get("local_authority"),
+                                        response_timeline(data))
             except EngineError as exc:
-                errors.append(InputError(rec.source, data["response_id"], "",
+                errors.append(InputError(rec.source, record_label(data, "response_id", rec.position), "",
                                          f"could not be evaluated: {exc}", rec.line))
+            except Exception as exc:  # containment: one record's failure is that record's input error
+                errors.append(contained_error(rec, "response_id", exc))
             else:
-                results.append(ResponseResult(data["response_id"], data["status"], data["identified_on"],
-                                              rec.source, findings, data.get("local_authority"),
-                                              response_timeline(data)))
+                results.append(result)
             if progress:
                 progress(n, len(records))
         return results, errors
@@ -192,8 +197,10 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
 
     rules_dir = Path(rules_dir or DEFAULT_RULES)
     rulebook = load_rulebook(rules_dir, Path(params_file) if params_file else None)
-    as_of = as_of or dt.date.today()
+    as_of = _as_of(as_of)
     waivers = load_waivers(waivers_file, rulebook) if waivers_file else None
+    _regular_file(baseline_file, "--baseline", MAX_INPUT_BYTES)
+    _regular_file(pseudonymise_key_file, "--pseudonymise key", 1 << 20)
     baseline = load_baseline(baseline_file) if baseline_file else None
     key = load_key(pseudonymise_key_file) if pseudonymise_key_file else None
     detection_rules = None
@@ -227,4 +234,22 @@ def detect(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None
     if not rules_dir.is_dir():
         raise ConfigError(f"{rules_dir}: rules directory not found")
     params = load_parameters(rules_dir / PARAMETERS_FILE, Path(params_file) if params_file else None)
-    return find_groups(feeds, as_of or dt.date.today(), rules_dir, params)
+    return find_groups(feeds, _as_of(as_of), rules_dir, params)
+
+
+def _regular_file(path: str | os.PathLike[str] | None, what: str, limit: int) -> None:
+    """A FIFO, a device (/dev/zero) or an oversized file given as an option file is a ConfigError, not a hang."""
+    if not path or not os.path.exists(path):
+        return  # (a missing file is reported by its own loader)
+    if not os.path.isfile(path):
+        raise ConfigError(f"{os.fspath(path)}: {what} file is not a regular file (a pipe, device or folder)")
+    if os.path.getsize(path) > limit:
+        raise ConfigError(f"{os.fspath(path)}: {what} file is larger than {limit >> 20} MiB")
+
+
+def _as_of(as_of: dt.date | None) -> dt.date:
+    """The date of the check: today by default; outside the supported date range a UsageError (exit 2)."""
+    day = as_of or dt.date.today()
+    if not in_date_range(day):
+        raise UsageError(f"--as-of {DATE_RANGE_MESSAGE}")
+    return day

@@ -19,6 +19,7 @@ from . import __version__
 from .api import DEFAULT_RULES, check, detect
 from .atomic import write_atomic
 from .errors import ConfigError, UsageError
+from .limits import DATE_RANGE_MESSAGE, in_date_range
 from .validation import load_responses
 
 EXIT_OK = 0
@@ -41,9 +42,12 @@ def _date(ctx, param, value):
     try:
         if len(value) != 10:
             raise ValueError
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    if not in_date_range(day):
+        raise click.BadParameter(DATE_RANGE_MESSAGE)
+    return day
 
 
 def exit_code(report, fail_on: str = "low") -> int:
@@ -89,19 +93,43 @@ def write_output_dir(directory: str, report) -> list[str]:
     Everything is rendered before anything is written, so a failure leaves the old files as they were."""
     from .reporting import FILENAMES, RENDERERS
 
+    from .outputs import write_set
+
     rendered = {FILENAMES[fmt]: RENDERERS[fmt](report) for fmt in FILENAMES}
-    paths = []
-    for name, text in rendered.items():
-        path = str(Path(directory) / name)
-        write_atomic(path, text)
-        paths.append(path)
-    return paths
+    return write_set(directory, rendered)  # the six files as one set: all written, then swapped in
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds the run (temporary files are removed on the way) to a clear message.
+
+    A BaseException, so no per-record containment (``except Exception``) can swallow it."""
+
+
+EXIT_TERMINATED = 128 + 15
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
+
+
+def _install_sigterm() -> None:
+    import signal
+
+    try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding program): leave its handling alone
+        pass
 
 
 class _Group(click.Group):
     def main(self, *args, **kwargs):  # keep every failure a one-line error with exit code 2
+        _install_sigterm()
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
+        except Terminated:
+            click.echo("Error: stopped by SIGTERM before the run finished; every report file is whole (last "
+                       "run's or this run's, an --output-dir as a set) and no temporary file is left", err=True)
+            sys.exit(EXIT_TERMINATED)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
@@ -180,8 +208,16 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
           --waivers waivers.yaml --fail-on high --pseudonymise partnership.key
 
     The same inputs and --as-of give byte-identical reports in every format."""
-    from .reporting import RENDERERS
+    from .outputs import refuse_overwrite
+    from .reporting import FILENAMES, RENDERERS
 
+    written = {}
+    if output:
+        written["--output"] = [output]
+    if output_dir:
+        written["--output-dir"] = [output_dir, *(str(Path(output_dir) / name) for name in FILENAMES.values())]
+    refuse_overwrite(written, [*paths, *incidents], {"--pseudonymise key file": key_file, "--waivers file": waivers_file,
+                                                      "--params file": params_file, "--rules folder": rules_dir})
     progress = _ProgressBar()
     try:
         report = check(paths, as_of, rules_dir, params_file, engine,
@@ -233,8 +269,11 @@ def detect_command(feeds, as_of, fmt, output, rules_dir, params_file):
     `shg-check check RESPONSES --incidents FEED` for that.
 
     Example: shg-check detect feeds/ --as-of 2026-11-27 --format json --output groups.json"""
+    from .outputs import refuse_overwrite
     from .reporting.groups_report import render_detection
 
+    if output:
+        refuse_overwrite({"--output": [output]}, feeds, {"--params file": params_file, "--rules folder": rules_dir})
     result = detect(feeds, as_of, rules_dir, params_file)
     text = render_detection(result, fmt)
     if output:

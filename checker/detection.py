@@ -43,6 +43,7 @@ from typing import Any, Iterable, Sequence
 
 from .detection_rules import BASES, SEVERITIES, DetectionRule
 from .errors import InputError
+from .inputs_guard import contained_error
 from .validation import Record
 
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -77,27 +78,35 @@ def prepare(records: Iterable[Record], as_of: dt.date, adult_age: int) -> Prepar
     """Episodes of children from valid incident rows (see the module docstring)."""
     out = Prepared()
     for rec in records:
-        row = rec.data
-        day = dt.date.fromisoformat(row["date"])
-        if day > as_of:
-            out.after_as_of += 1
-            continue
-        if row.get("date_of_birth"):
-            born = dt.date.fromisoformat(row["date_of_birth"])
-            if born > day:
-                out.errors.append(InputError(rec.source, row["incident_id"], "/date_of_birth",
-                                             "must not be after the date of the episode", rec.line))
-                continue
-            age = age_on(born, day)
-        else:
-            age = row["age"]
-        if age >= adult_age:
-            out.adults += 1
-            continue
-        out.episodes.append(Episode(row["incident_id"], row["young_person_id"], day.toordinal(),
-                                    row.get("setting_id") or None, row.get("area") or None,
-                                    tuple(c for c in row.get("connections") or () if c != row["young_person_id"])))
+        try:
+            _prepare_row(rec, as_of, adult_age, out)
+        except Exception as exc:  # containment: one row's failure is that row's input error
+            out.errors.append(contained_error(rec, "incident_id", exc))
     return out
+
+
+def _prepare_row(rec: Record, as_of: dt.date, adult_age: int, out: Prepared) -> None:
+    """Add one row's episode to ``out`` (or count why it is left out)."""
+    row = rec.data
+    day = dt.date.fromisoformat(row["date"])
+    if day > as_of:
+        out.after_as_of += 1
+        return
+    if row.get("date_of_birth"):
+        born = dt.date.fromisoformat(row["date_of_birth"])
+        if born > day:
+            out.errors.append(InputError(rec.source, row["incident_id"], "/date_of_birth",
+                                         "must not be after the date of the episode", rec.line))
+            return
+        age = age_on(born, day)
+    else:
+        age = row["age"]
+    if age >= adult_age:
+        out.adults += 1
+        return
+    out.episodes.append(Episode(row["incident_id"], row["young_person_id"], day.toordinal(),
+                                row.get("setting_id") or None, row.get("area") or None,
+                                tuple(c for c in row.get("connections") or () if c != row["young_person_id"])))
 
 
 # -- partitions --------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from . import __version__
 from .detection import Group, detect, prepare
 from .detection_rules import DetectionRuleset, load_detection_rules
 from .errors import InputError
-from .escalation import check_escalation
+from .escalation import EscalationChecker
 from .params import Parameter
 from .validation import load_incidents
 
@@ -81,7 +81,23 @@ def find_groups(feed_paths: Sequence[str | os.PathLike[str]], as_of: dt.date, ru
     loaded = load_incidents(feed_paths)
     prepared = prepare(loaded.records, as_of, params["adult_age"].engine_value())
     groups = detect(prepared.episodes, ruleset.rules)
+    errors = loaded.errors + prepared.errors
     if responses is not None:
-        check_escalation(groups, responses, params, as_of)
-    return GroupResult(as_of, ruleset, groups, loaded.errors + prepared.errors, len(loaded.records),
+        errors += _check_escalation_contained(groups, responses, params, as_of, feed_paths)
+    return GroupResult(as_of, ruleset, groups, errors, len(loaded.records),
                        len(prepared.episodes), prepared.adults, prepared.after_as_of, responses is not None)
+
+
+def _check_escalation_contained(groups: Sequence[Group], responses: Sequence[dict], params: dict[str, Parameter],
+                                as_of: dt.date, feed_paths: Sequence[str | os.PathLike[str]]) -> list[InputError]:
+    """Escalation of each group (checker.escalation); one group's failure is that group's input error."""
+    checker = EscalationChecker(responses, params, as_of)
+    errors = []
+    for group in groups:
+        try:
+            group.escalation = checker.check(group)
+        except Exception as exc:  # containment: the group is still reported, as not checked
+            errors.append(InputError(", ".join(os.fspath(p) for p in feed_paths), group.group_id, "",
+                                     f"escalation could not be checked ({type(exc).__name__}); "
+                                     "the other groups were checked"))
+    return errors

@@ -15,17 +15,19 @@ repeat input values.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import re
+import stat
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from checker import csvio
 from checker.errors import InputError, UsageError, looks_like_field_name
+from checker.inputs_guard import duplicates_seen, may_have_surrogates, object_pairs, value_problems
+from checker.limits import MAX_INPUT_BYTES, MAX_RECORD_BYTES
 
 Kind = Literal["response", "incident"]
 
@@ -39,7 +41,6 @@ SUFFIXES: dict[str, tuple[str, ...]] = {
 WHOLE_FILE = ""  # the `record` of an error about a whole file rather than one record
 _JSON_WHITESPACE = " \t\n\r"
 _DIGITS = re.compile(r"[0-9]+")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _TYPE_NAMES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean",
                type(None): "null"}
 
@@ -95,13 +96,15 @@ def read_incident_csv(path: str | os.PathLike[str], source: str | None = None) -
     stripped and empty cells are left out of the item, except ``connections``,
     which is split on ``;`` into a list of ids (``[]`` when empty). An
     all-digit ``age`` becomes an integer; any other age is kept as text so that
-    validation reports it. Rows with every cell empty are skipped. A row with
-    more cells than the header is an error (its cells would be misaligned).
+    validation reports it. Rows with every cell empty are skipped. The CSV is
+    strict (checker.csvio): a row with an unbalanced quote, more or fewer cells
+    than the header, or bytes that are not UTF-8 is an error of that row only,
+    naming its line; every other row is read.
     """
     source = os.fspath(path) if source is None else source
-    text = yield from _read_text(Path(path), source)
-    if text is not None:
-        yield from _read_csv_rows(io.StringIO(text, newline=""), source)
+    raw = yield from _read_bytes(Path(path), source)
+    if raw is not None:
+        yield from _read_csv_rows(raw, source)
 
 
 # -- finding files -----------------------------------------------------------------------------------------------
@@ -131,15 +134,36 @@ def _find_files(paths: Sequence[str | os.PathLike[str]], suffixes: tuple[str, ..
 
 
 def _folder_files(root: Path, suffixes: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """Relative paths (as parts) of the accepted files under ``root``, sorted."""
+    """Relative paths (as parts) of the accepted files under ``root``, sorted.
+
+    Symbolic links to folders are followed (each real folder is searched once,
+    so a link loop ends), as links to files are."""
     out = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    seen_dirs: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen_dirs:
+            dirnames[:] = []
+            continue
+        seen_dirs.add(real)
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         rel_dir = Path(dirpath).relative_to(root).parts
         for name in filenames:
             if not name.startswith(".") and Path(name).suffix.lower() in suffixes:
                 out.append((*rel_dir, name))
     return sorted(out)
+
+
+def skipped_files(paths: Sequence[str | os.PathLike[str]], kind: Kind) -> int:
+    """How many (not hidden) files in the input folders are not of a type read for ``kind``."""
+    count = 0
+    for given in paths:
+        if Path(given).is_dir():
+            for dirpath, dirnames, filenames in os.walk(given, followlinks=True):
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                count += sum(1 for n in filenames if not n.startswith(".")
+                             and Path(n).suffix.lower() not in SUFFIXES[kind])
+    return count
 
 
 def _read_files(files: Iterable[tuple[str, Path]]) -> Iterator[RawItem | InputError]:
@@ -161,6 +185,8 @@ def _read_json(path: Path, source: str) -> Iterator[RawItem | InputError]:
     text = yield from _read_text(path, source)
     if text is None:
         return
+    surrogates = may_have_surrogates(text)
+    seen = duplicates_seen()
     if not text.strip(_JSON_WHITESPACE):
         yield _file_error(source, "file is empty")
         return
@@ -172,8 +198,9 @@ def _read_json(path: Path, source: str) -> Iterator[RawItem | InputError]:
     except RecursionError:
         yield _file_error(source, "JSON nested too deeply to read")
         return
+    walk = surrogates or duplicates_seen() != seen
     for position, (line, value) in enumerate(values, start=1):
-        yield _item(source, position, line, value)
+        yield from _items(source, position, line, value, surrogates, walk)
 
 
 def _parse_json_document(text: str) -> list[tuple[int | None, object]]:
@@ -184,7 +211,7 @@ def _parse_json_document(text: str) -> list[tuple[int | None, object]]:
     ``json.JSONDecodeError`` (with the position in ``text``) when it is not
     valid JSON.
     """
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(object_pairs_hook=object_pairs)
     start = _skip_whitespace(text, 0)
     if text[start] != "[":
         value, end = decoder.raw_decode(text, start)
@@ -235,10 +262,8 @@ class _LineCounter:
 
 def _read_json_lines(path: Path, source: str) -> Iterator[RawItem | InputError]:
     """A JSON Lines file: one object per non-blank line; a bad line loses only itself."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        yield _file_error(source, _os_message(exc))
+    raw = yield from _read_bytes(path, source)
+    if raw is None:
         return
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -247,43 +272,65 @@ def _read_json_lines(path: Path, source: str) -> Iterator[RawItem | InputError]:
         if not chunk.strip():
             continue
         position += 1
+        if len(chunk) > MAX_RECORD_BYTES:
+            yield InputError(source, f"#{position}", "", f"line {line_no} is too long to read "
+                             f"(more than {MAX_RECORD_BYTES >> 20} MiB)", line_no)
+            continue
         try:
             text = chunk.decode("utf-8")
         except UnicodeDecodeError:
             yield InputError(source, f"#{position}", "", f"not valid UTF-8 text at line {line_no}", line_no)
             continue
+        seen = duplicates_seen()
         try:
-            value = json.loads(text)
+            value = json.loads(text, object_pairs_hook=object_pairs)
         except json.JSONDecodeError as exc:
             yield InputError(source, f"#{position}", "", f"not valid JSON at line {line_no} column {exc.colno}", line_no)
             continue
         except RecursionError:
             yield InputError(source, f"#{position}", "", f"JSON nested too deeply to read at line {line_no}", line_no)
             continue
-        yield _item(source, position, line_no, value)
+        surrogates = may_have_surrogates(text)
+        yield from _items(source, position, line_no, value, surrogates, surrogates or duplicates_seen() != seen)
 
 
-def _item(source: str, position: int, line: int | None, value: object) -> RawItem | InputError:
-    if isinstance(value, dict):
-        return RawItem(source, position, line, value)
-    found = _TYPE_NAMES.get(type(value), "not an object")
-    return InputError(source, f"#{position}", "", f"must be a JSON object, not {found}", line)
+def _items(source: str, position: int, line: int | None, value: object,
+           surrogates: bool = True, walk: bool = True) -> Iterator[RawItem | InputError]:
+    """The item, or its errors: not an object, a key repeated, a lone surrogate (checker.inputs_guard)."""
+    if not isinstance(value, dict):
+        found = _TYPE_NAMES.get(type(value), "not an object")
+        yield InputError(source, f"#{position}", "", f"must be a JSON object, not {found}", line)
+        return
+    problems = value_problems(value, surrogates) if walk else []
+    if not problems:
+        yield RawItem(source, position, line, value)
+        return
+    label = _label(value, position)
+    for pointer, message in sorted(set(problems)):
+        yield InputError(source, label, pointer, message, line)
+
+
+def _label(value: dict, position: int) -> str:
+    for key in ("response_id", "incident_id"):
+        if is_usable_id(value.get(key)):
+            return value[key]
+    return f"#{position}"
 
 
 # -- CSV ---------------------------------------------------------------------------------------------------------
 
 
-def _read_csv_rows(handle, source: str) -> Iterator[RawItem | InputError]:
-    reader = csv.DictReader(handle)
-    try:
-        header = reader.fieldnames
-    except csv.Error:
-        yield _file_error(source, "not valid CSV at line 1", 1)
-        return
-    if not header:
+def _read_csv_rows(raw: bytes, source: str) -> Iterator[RawItem | InputError]:
+    rows = csvio.read_rows(raw)
+    header = next(rows, None)
+    if header is None:
         yield _file_error(source, "file is empty")
         return
-    names = [name.strip() for name in header]
+    if isinstance(header, csvio.RowError):
+        yield _file_error(source, header.message if header.message.startswith("not valid")
+                          else f"not valid CSV at line {header.line}", header.line)
+        return
+    names = [name.strip() for name in header.cells]
     for name in names:
         if names.count(name) > 1:
             shown = looks_like_field_name(name)
@@ -291,26 +338,17 @@ def _read_csv_rows(handle, source: str) -> Iterator[RawItem | InputError]:
                              "column appears more than once in the header row" if shown
                              else "a column appears more than once in the header row", 1)
             return
-    reader.fieldnames = names
     position = 0
-    while True:
-        last_line = reader.line_num
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            yield _file_error(source, f"not valid CSV at line {last_line + 1}", last_line + 1)
-            return
-        line = reader.line_num - sum(len(_LINE_BREAK.findall(v)) for v in row.values() if isinstance(v, str))
-        if all(not (v or "").strip() for v in row.values() if isinstance(v, str)) and None not in row:
-            continue
+    for row in rows:
         position += 1
-        yield _csv_item(row, source, position, line)
+        if isinstance(row, csvio.RowError):
+            cells = {n: c.strip() for n, c in zip(names, row.cells or ())}
+            yield InputError(source, record_label(cells, "incident_id", position), "", row.message, row.line)
+        else:
+            yield _csv_item(dict(zip(names, row.cells)), source, position, row.line)
 
 
 def _csv_item(row: dict, source: str, position: int, line: int) -> RawItem | InputError:
-    extra = row.pop(None, None)
     data: dict[str, object] = {}
     for name, cell in row.items():
         value = (cell or "").strip()
@@ -318,21 +356,38 @@ def _csv_item(row: dict, source: str, position: int, line: int) -> RawItem | Inp
             data[name] = [part.strip() for part in value.split(";") if part.strip()]
         elif value:
             data[name] = int(value) if name == "age" and _DIGITS.fullmatch(value) else value
-    if extra:
-        return InputError(source, record_label(data, "incident_id", position), "",
-                          "row has more cells than the header row", line)
     return RawItem(source, position, line, data)
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------
 
 
-def _read_text(path: Path, source: str) -> Generator[InputError, None, str | None]:
-    """The whole file as text (UTF-8, byte order mark allowed), or None after yielding why it cannot be read."""
+def _read_bytes(path: Path, source: str) -> Generator[InputError, None, bytes | None]:
+    """The whole file, or None after yielding why it is not read: not a regular file (a FIFO, a
+    device such as /dev/zero, a socket), larger than ``MAX_INPUT_BYTES``, or unreadable."""
     try:
-        raw = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            yield _file_error(source, "not a regular file (a pipe, device or socket): skipped")
+            return None
+        if info.st_size > MAX_INPUT_BYTES:
+            yield _file_error(source, f"larger than {MAX_INPUT_BYTES >> 30} GiB: skipped")
+            return None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
         yield _file_error(source, _os_message(exc))
+        return None
+    if len(raw) > MAX_INPUT_BYTES:
+        yield _file_error(source, f"larger than {MAX_INPUT_BYTES >> 30} GiB: skipped")
+        return None
+    return raw
+
+
+def _read_text(path: Path, source: str) -> Generator[InputError, None, str | None]:
+    """The whole file as text (UTF-8, byte order mark allowed), or None after yielding why it cannot be read."""
+    raw = yield from _read_bytes(path, source)
+    if raw is None:
         return None
     try:
         return raw.decode("utf-8-sig")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .limits import DATE_RANGE_MESSAGE, MAX_PARAMETER, in_date_range
 from .workdays import epoch_day
 from .yamlio import read_yaml
 
@@ -45,14 +46,16 @@ def _read_yaml(path: Path, what: str) -> Any:
 def _check_value(name: str, kind: str, value: Any, where: str) -> Any:
     if kind == "date":
         try:
-            dt.date.fromisoformat(str(value))
+            day = dt.date.fromisoformat(str(value))
             if len(str(value)) != 10:
                 raise ValueError
         except ValueError:
             raise ConfigError(f"{where}: parameter {name!r} must be a date YYYY-MM-DD") from None
+        if not in_date_range(day):
+            raise ConfigError(f"{where}: parameter {name!r} {DATE_RANGE_MESSAGE}")
         return str(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"{where}: parameter {name!r} must be a whole number, 0 or more")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PARAMETER:
+        raise ConfigError(f"{where}: parameter {name!r} must be a whole number from 0 to {MAX_PARAMETER}")
     return value
 
 

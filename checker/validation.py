@@ -24,7 +24,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from checker.errors import InputError
-from checker.loading import RawItem, is_usable_id, iter_raw, record_label
+from checker.inputs_guard import id_problems
+from checker.limits import DATE_RANGE_MESSAGE, in_date_range
+from checker.loading import SUFFIXES, RawItem, is_usable_id, iter_raw, record_label, skipped_files
 
 Problem = tuple[str, str]  # (JSON pointer, message)
 
@@ -35,16 +37,29 @@ FORMAT_CHECKER = FormatChecker(formats=())
 
 @FORMAT_CHECKER.checks("date")
 def is_date(value: object) -> bool:
-    """True for a real calendar date written exactly YYYY-MM-DD (non-strings are left to ``type``)."""
+    """True for a real calendar date written exactly YYYY-MM-DD, from 1900-01-01 to 2199-12-31
+    (checker.limits: the range the working-day arithmetic is exact over); non-strings are left to ``type``.
+
+    The one definition of the schemas' ``date`` format: every validator of a schema uses it."""
     if not isinstance(value, str):
         return True
+    day = parse_date(value)
+    return day is not None and in_date_range(day)
+
+
+def parse_date(value: str) -> datetime.date | None:
+    """The calendar date written exactly YYYY-MM-DD, else None (any range)."""
     if not _DATE.fullmatch(value):
-        return False
+        return None
     try:
-        datetime.date.fromisoformat(value)
+        return datetime.date.fromisoformat(value)
     except ValueError:
-        return False
-    return True
+        return None
+
+
+def date_message(value: object) -> str:
+    """Why ``value`` is not a schema ``date``: not a real date, or out of the supported range."""
+    return DATE_RANGE_MESSAGE if isinstance(value, str) and parse_date(value) is not None else DATE_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -66,13 +81,29 @@ class LoadResult:
 
 
 def load_responses(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
-    """Read and validate response records; a repeated ``response_id`` is an error (the first is kept)."""
-    return _load(iter_raw(paths, "response"), validate_response, "response_id")
+    """Read and validate response records; a repeated ``response_id`` is an error (the first is kept).
+
+    An input with no record at all (and so no error either) is an input error too (the empty-input rule):
+    an empty export is never a clean night."""
+    return _nothing_usable(_load(iter_raw(paths, "response"), validate_response, "response_id"), paths,
+                           "response", "response records")
 
 
 def load_incidents(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
-    """Read and validate incident feed rows; a repeated ``incident_id`` is an error (the first is kept)."""
-    return _load(iter_raw(paths, "incident"), validate_incident, "incident_id")
+    """Read and validate incident feed rows; a repeated ``incident_id`` is an error (the first is kept).
+
+    A feed with no row at all is an input error too (the empty-input rule)."""
+    return _nothing_usable(_load(iter_raw(paths, "incident"), validate_incident, "incident_id"), paths,
+                           "incident", "incident rows")
+
+
+def _nothing_usable(result: LoadResult, paths: Sequence[str | os.PathLike[str]], kind, what: str) -> LoadResult:
+    if not result.records and not result.errors:  # (with errors, the exit code is 3 already)
+        skipped = skipped_files(paths, kind)
+        shown = ", ".join(os.fspath(p) for p in paths)
+        note = f"; {skipped} file(s) skipped that are not {', '.join(SUFFIXES[kind])}" if skipped else ""
+        result.errors.append(InputError(shown, "", "", f"no usable {what} in the input{note}"))
+    return result
 
 
 def validate_response(data: object) -> list[Problem]:
@@ -80,12 +111,13 @@ def validate_response(data: object) -> list[Problem]:
     problems = _schema_problems(validator("response-record"), data)
     if isinstance(data, dict):
         problems.extend(_response_reference_problems(data))
+    problems.extend(id_problems(data))
     return _sorted(problems)
 
 
 def validate_incident(data: object) -> list[Problem]:
     """Every problem of one incident feed row, sorted by JSON pointer ([] when valid)."""
-    return _sorted(_schema_problems(validator("incident"), data))
+    return _sorted([*_schema_problems(validator("incident"), data), *id_problems(data)])
 
 
 @cache
@@ -147,6 +179,8 @@ def _describe(error: ValidationError) -> Iterator[Problem]:
                 yield f"{pointer}/{_escape(name)}", custom or f'required property "{name}" is missing'
     elif custom:
         yield pointer, custom
+    elif keyword == "format" and expected == "date":
+        yield pointer, date_message(error.instance)
     elif keyword == "anyOf" and _alternatives_required(expected):
         names = [branch["required"][0] for branch in expected]
         others = " or ".join(f'"{n}"' for n in names[1:])

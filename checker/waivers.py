@@ -27,10 +27,10 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
-import yaml
 
 from .errors import ConfigError
-from .validation import FORMAT_CHECKER
+from .validation import FORMAT_CHECKER, date_message
+from .yamlio import parse_yaml, read_config_bytes
 
 FIELDS = ("reason", "approved_by", "expires_on")
 
@@ -93,7 +93,7 @@ def _problem(err: jsonschema.ValidationError) -> str:
     if err.validator == "pattern" or (err.validator == "type" and field in FIELDS):
         return f"{field} must not be empty" if err.validator == "pattern" else f"{field} must be text"
     if err.validator == "format":
-        return f"{field} must be a real date in the form YYYY-MM-DD"
+        return f"{field} {date_message(err.instance)}"
     return f"{field or 'the entry'} is not valid ({err.validator})"
 
 
@@ -101,11 +101,19 @@ def load_waivers(path: str | os.PathLike[str], rulebook=None) -> Waivers:
     """Read and validate a waivers file; raise ConfigError naming the file and every bad entry."""
     source = str(path)
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{source}: cannot read the waivers file ({exc.strerror})") from None
-    except (yaml.YAMLError, UnicodeDecodeError):
-        raise ConfigError(f"{source}: the waivers file is not valid YAML") from None
+        raw = read_config_bytes(Path(path), "the waivers")
+    except ConfigError as exc:
+        raise ConfigError(str(exc).replace(": the waivers file not found",
+                                           ": cannot read the waivers file (not found)")) from None
+    try:
+        # dates stay text (an impossible unquoted date is an entry's error, not a crash); aliases bounded
+        doc = parse_yaml(raw.decode("utf-8"), source)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: the waivers file is not valid YAML (not UTF-8)") from None
+    except ConfigError as exc:
+        if ": not valid YAML" in str(exc):
+            raise ConfigError(f"{source}: the waivers file is not valid YAML") from None
+        raise
     doc = _plain(doc)
     if not isinstance(doc, dict) or not isinstance(doc.get("waivers"), list):
         raise ConfigError(f"{source}: a waivers file is a mapping with a list 'waivers:' of accepted gaps")

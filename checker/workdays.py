@@ -19,7 +19,6 @@ import holidays
 
 EPOCH = dt.date(1970, 1, 1)
 _EPOCH_ORD = EPOCH.toordinal()
-_EPOCH_YEAR = EPOCH.year
 
 
 def epoch_day(d: dt.date) -> int:
@@ -38,11 +37,15 @@ def _weekday_holidays(year: int) -> tuple[dt.date, ...]:
     return tuple(sorted(d for d in days if d.weekday() < 5))
 
 
-@lru_cache(maxsize=None)
+_BASE = dt.date(1900, 1, 1)  # a Monday; the first day of the supported range (checker.limits.MIN_DATE)
+_cumulative: list[int] = [0]  # weekday bank holidays in the years _BASE.year .. _BASE.year + i - 1
+
+
 def _holidays_before_year(year: int) -> int:
-    if year <= _EPOCH_YEAR:
-        return 0
-    return _holidays_before_year(year - 1) + len(_weekday_holidays(year - 1))
+    """Weekday bank holidays from 1900-01-01 to the end of ``year - 1`` (a table, grown as needed)."""
+    while len(_cumulative) <= year - _BASE.year:
+        _cumulative.append(_cumulative[-1] + len(_weekday_holidays(_BASE.year + len(_cumulative) - 1)))
+    return _cumulative[year - _BASE.year]
 
 
 def is_working_day(d: dt.date) -> bool:
@@ -50,21 +53,25 @@ def is_working_day(d: dt.date) -> bool:
 
 
 def _weekdays_upto(d: dt.date) -> int:
-    """Mondays to Fridays from 1970-01-01 up to and including ``d``."""
-    days = epoch_day(d) + 1
-    full_weeks, rest = divmod(days, 7)
-    start = EPOCH.weekday()  # Thursday = 3
-    extra = sum(1 for i in range(rest) if (start + i) % 7 < 5)
-    return full_weeks * 5 + extra
+    """Mondays to Fridays from 1900-01-01 (a Monday) up to and including ``d``."""
+    full_weeks, rest = divmod((d - _BASE).days + 1, 7)
+    return full_weeks * 5 + min(rest, 5)
+
+
+def _raw_index(d: dt.date) -> int:
+    """Working days from 1900-01-01 up to and including ``d``."""
+    held = _holidays_before_year(d.year) + bisect.bisect_right(_weekday_holidays(d.year), d)
+    return _weekdays_upto(d) - held
 
 
 def working_index(d: dt.date) -> int:
-    """Working days from 1970-01-01 up to and including ``d``."""
-    if d < EPOCH:
-        raise ValueError("dates before 1970 are not supported")
-    year_holidays = _weekday_holidays(d.year)
-    held = _holidays_before_year(d.year) + bisect.bisect_right(year_holidays, d)
-    return _weekdays_upto(d) - held
+    """Working days from 1970-01-01 up to and including ``d`` (0 or less for earlier dates).
+
+    Exact for every date from 1900-01-01 (checker.limits.MIN_DATE) on; the
+    differences between two dates are what the rules compare."""
+    if d < _BASE:
+        raise ValueError("dates before 1900 are not supported")
+    return _raw_index(d) - _raw_index(EPOCH - dt.timedelta(days=1))
 
 
 def add_working_days(d: dt.date, n: int) -> dt.date:

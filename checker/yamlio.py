@@ -1,17 +1,26 @@
-"""Reading YAML configuration safely: no Python objects, and dates stay text.
+"""Reading YAML configuration safely: no Python objects, dates stay text, and bounded.
 
 ``yaml.SafeLoader`` constructs no Python objects; this subclass also leaves
 ``2026-02-01`` as a string (the schemas validate dates), so an impossible date
 is a clear validation error rather than a crash inside the YAML parser.
+
+Limits (checker.limits, documented in the README): a YAML file must be a
+regular file of at most ``MAX_YAML_BYTES``; its document, with every alias
+followed, holds at most ``MAX_YAML_NODES`` values (a "billion laughs" file of
+nested aliases is refused before anything is built from it); an alias may not
+refer to the node that contains it; nesting deeper than Python can parse is
+refused. Each is a ConfigError naming the file.
 """
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import ConfigError
+from .limits import MAX_YAML_BYTES, MAX_YAML_NODES
 
 
 class _Loader(yaml.SafeLoader):
@@ -24,17 +33,108 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def read_yaml(path: Path, what: str = "YAML") -> Any:
-    """Parse one YAML file; every failure is a ConfigError naming the file (and line)."""
+class _TooLarge(Exception):
+    pass
+
+
+class _Recursive(Exception):
+    pass
+
+
+def expanded_size(root: yaml.Node | None, limit: int = MAX_YAML_NODES) -> int:
+    """How many values the node graph stands for with every alias followed (stops above ``limit``).
+
+    Linear in the graph (memoised per node), so an exponential expansion is measured, not built."""
+    if root is None:
+        return 0
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            total = 1 + sum(sizes[id(child)] for child in _children(node))
+            if total > limit:
+                raise _TooLarge
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise _Recursive
+        on_path.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in on_path:
+                raise _Recursive
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def read_config_bytes(path: Path, what: str, limit: int = MAX_YAML_BYTES) -> bytes:
+    """A configuration file's bytes: a regular file of at most ``limit`` bytes, else a ConfigError."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        info = Path(path).stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{path}: {what} file is not a regular file (a pipe, device or folder)")
+        if info.st_size > limit:
+            raise ConfigError(f"{path}: {what} file is larger than {_size(limit)}")
+        with Path(path).open("rb") as handle:
+            raw = handle.read(limit + 1)
     except FileNotFoundError:
         raise ConfigError(f"{path}: {what} file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read {what} file ({getattr(exc, 'strerror', None) or 'not UTF-8'})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what} file ({exc.strerror or 'input/output error'})") from None
+    if len(raw) > limit:
+        raise ConfigError(f"{path}: {what} file is larger than {_size(limit)}")
+    return raw
+
+
+def _size(limit: int) -> str:
+    return f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit} bytes"
+
+
+def read_yaml(path: Path, what: str = "YAML") -> Any:
+    """Parse one YAML file; every failure is a ConfigError naming the file (and line)."""
+    raw = read_config_bytes(path, what)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot read {what} file (not UTF-8)") from None
+    return parse_yaml(text, f"{path}")
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    """Parse YAML text within the limits; a ConfigError starting with ``where`` otherwise."""
+    loader = None
+    try:
+        loader = _Loader(text)
+        node = loader.get_single_node()
+        expanded_size(node)
+        return loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}") from None
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{where}: not valid YAML{at}") from None
+    except _TooLarge:
+        raise ConfigError(f"{where}: YAML expands (aliases followed) to more than {MAX_YAML_NODES} values") from None
+    except _Recursive:
+        raise ConfigError(f"{where}: YAML alias refers to the value that contains it") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: YAML nested too deeply to read") from None
+    except (ValueError, TypeError, OverflowError):  # a constructor refusing a scalar (e.g. a huge float)
+        raise ConfigError(f"{where}: YAML holds a value that cannot be read") from None
+    finally:
+        if loader is not None:
+            loader.dispose()

@@ -36,9 +36,11 @@ def test_working_index_counts_every_working_day():
         day += dt.timedelta(days=1)
 
 
-def test_dates_before_1970_are_refused():
+def test_dates_before_1900_are_refused_and_1900_to_1969_counted():
     with pytest.raises(ValueError):
-        working_index(D(1969, 12, 31))
+        working_index(D(1899, 12, 31))
+    assert working_index(D(1969, 12, 31)) == 0 and working_index(D(1970, 1, 1)) == 1
+    assert working_index(D(1969, 12, 26)) == working_index(D(1969, 12, 24))  # Christmas and Boxing Day
     assert epoch_day(D(1970, 1, 2)) == 1
 
 

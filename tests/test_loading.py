@@ -289,11 +289,20 @@ def test_incident_csv_header_problems(tmp_path):
     ]
 
 
-def test_incident_csv_that_is_not_utf8(tmp_path):
+def test_incident_csv_that_is_not_utf8_loses_only_that_row(tmp_path):
+    """Issue 9 item 5: one non-UTF-8 byte costs its row, not the feed."""
     path = tmp_path / "feed.csv"
-    path.write_bytes(b"incident_id,young_person_id,age,date\nI-1,YP-A,14,2026-02-27\nI-2,Zo\xeb,14,2026-02-27\n")
+    path.write_bytes(b"incident_id,young_person_id,age,date\nI-1,YP-A,14,2026-02-27\nI-2,Zo\xeb,14,2026-02-27\n"
+                     b"I-3,YP-C,15,2026-02-28\n")
     items = list(read_incident_csv(path))
-    assert items == [InputError(str(path), "", "", "not valid UTF-8 text at line 3", line=3)]
+    assert items == [
+        RawItem(str(path), 1, 2, {"incident_id": "I-1", "young_person_id": "YP-A", "age": 14, "date": "2026-02-27"}),
+        InputError(str(path), "#2", "", "not valid UTF-8 text at line 3", line=3),
+        RawItem(str(path), 3, 4, {"incident_id": "I-3", "young_person_id": "YP-C", "age": 15, "date": "2026-02-28"}),
+    ]
+    header = tmp_path / "header.csv"
+    header.write_bytes(b"incident_id,young_\xffperson_id\nI-1,YP-A\n")
+    assert list(read_incident_csv(header)) == [InputError(str(header), "", "", "not valid UTF-8 text at line 1", line=1)]
 
 
 def test_incident_json_array_and_json_lines(tmp_path):
@@ -332,11 +341,11 @@ def test_unreadable_and_too_deep_files(tmp_path, monkeypatch):
         RawItem(paths[1], 2, 2, good()),
     ]
 
-    def refuse(self):
+    def refuse(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
     paths.append(write(tmp_path / "c.csv", CSV_HEADER))
+    monkeypatch.setattr(Path, "open", refuse)
     assert list(iter_raw(paths, "incident")) == [
         InputError(path, "", "", "cannot be read: Permission denied") for path in paths]
 
@@ -344,7 +353,7 @@ def test_unreadable_and_too_deep_files(tmp_path, monkeypatch):
 def test_csv_that_the_csv_module_rejects(tmp_path):
     source = write(tmp_path / "feed.csv", "incident_id,young_person_id,age,date\nI-1,YP-A,14,2026-02-27\nI-2," + "x" * 200_000 + ",14,2026-02-27\n")
     items = list(read_incident_csv(source))
-    assert items[1:] == [InputError(source, "", "", "not valid CSV at line 3", line=3)]
+    assert items[1:] == [InputError(source, "#2", "", "not valid CSV at line 3", line=3)]
     header = write(tmp_path / "header.csv", "y" * 200_000 + "\n")
     assert list(read_incident_csv(header)) == [InputError(header, "", "", "not valid CSV at line 1", line=1)]
 

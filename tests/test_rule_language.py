@@ -106,7 +106,8 @@ def test_load_rulebook_empty_and_missing(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("parameters: {nope: 3}\n", "unknown parameter 'nope'"),
-    ("parameters: {adult_age: -1}\n", "must be a whole number, 0 or more"),
+    ("parameters: {adult_age: -1}\n", "must be a whole number from 0 to 36500"),
+    ("parameters: {adult_age: 9223372036854775000}\n", "must be a whole number from 0 to 36500"),
     ("parameters: {chapter_in_force_from: 2026-13-01}\n", "parameter 'chapter_in_force_from' must be a date YYYY-MM-DD"),
     ("parameters: {chapter_in_force_from: '2026-1-01'}\n", "must be a date YYYY-MM-DD"),
     ("parameters: {adult_age: {reason: why}}\n", "needs a 'value'"),
