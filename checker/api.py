@@ -80,6 +80,8 @@ class Report:
     selection: dict | None = None        # --status / --identified-from/-to / --local-authority
     notices: list[str] = field(default_factory=list)
     pseudonymisation: dict | None = None  # {"key_fingerprint"} when --pseudonymise
+    csv_rows: str = "gaps"               # --csv-rows: gaps | all
+    history: dict | None = None          # --history: the trend the HTML charts (checker/history.py)
 
     def summary_model(self):
         from .summary import summarise

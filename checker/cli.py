@@ -29,7 +29,7 @@ EXIT_INPUT_ERRORS = 3
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  no gaps and no input errors
-  1  gaps found (unwaived, of at least the --fail-on severity)
+  1  gaps found (unwaived, of at least the --fail-on severity; --fail-on new: new since --baseline)
   2  usage or rule-configuration error (nothing checked)
   3  input errors (invalid records reported; the others checked)
   When several apply: 2 wins over 3, 3 wins over 1."""
@@ -46,15 +46,11 @@ def _date(ctx, param, value):
         raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
-def exit_code(report, fail_on: str = "low") -> int:
-    """3 for input errors; else 1 when an unwaived gap of at least ``fail_on`` severity exists; else 0."""
-    from .gating import failing_gaps
+def exit_code(report, fail_on: str | None = None) -> int:
+    """3 for input errors; else 1 when a gap fails under ``fail_on``; else 0 (from the one summary model)."""
+    from .gating import exit_code as model_exit_code
 
-    if report.input_errors:
-        return EXIT_INPUT_ERRORS
-    if failing_gaps(report, fail_on):
-        return EXIT_GAPS
-    return EXIT_OK
+    return model_exit_code(report, fail_on)
 
 
 class _ProgressBar:
@@ -96,6 +92,18 @@ def write_output_dir(directory: str, report) -> list[str]:
         write_atomic(path, text)
         paths.append(path)
     return paths
+
+
+def _selection_options(func):
+    func = click.option("--local-authority", "local_authority", multiple=True, metavar="CODE",
+                        help="Check only responses of this local authority (repeatable).")(func)
+    func = click.option("--identified-to", "identified_to", callback=_date, metavar="YYYY-MM-DD",
+                        help="Check only responses identified on or before this date.")(func)
+    func = click.option("--identified-from", "identified_from", callback=_date, metavar="YYYY-MM-DD",
+                        help="Check only responses identified on or after this date.")(func)
+    func = click.option("--status", "status", type=click.Choice(["open", "closed"]),
+                        help="Check only open, or only closed, responses.")(func)
+    return func
 
 
 class _Group(click.Group):
@@ -149,13 +157,16 @@ def main() -> None:
                    "then gets only a one-line summary.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="PREVIOUS.json",
               help="A previous JSON report: mark each gap new or persisting, and list the resolved ones. "
-                   "A gap is identified by response_id + rule (groups: group id or members + rule).")
+                   "A gap is identified by response_id + rule (groups: group_id + rule). A file that does not exist "
+                   "yet is a first night: a warning, not an error.")
 @click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="YAML list of accepted gaps (response_id, rule, reason, approved_by, expires_on): shown as waived, "
-                   "not counted for the exit code until they expire (relative to --as-of).")
-@click.option("--fail-on", "fail_on", type=click.Choice(["high", "medium", "low", "never"]), default="low",
+              help="YAML list of accepted gaps (response_id or group, rule, reason, approved_by, and expires_on, "
+                   "which is required): shown as waived, not counted for the exit code until they expire "
+                   "(relative to --as-of).")
+@click.option("--fail-on", "fail_on", type=click.Choice(["high", "medium", "low", "never", "new"]), default="low",
               show_default=True,
-              help="Exit 1 only for an unwaived gap of at least this severity (low: any gap; never: gaps never fail).")
+              help="Exit 1 only for an unwaived gap of at least this severity (low: any gap; never: gaps never fail; "
+                   "new: only gaps new since --baseline, a ratchet).")
 @click.option("--pseudonymise", "key_file", type=click.Path(dir_okay=False), metavar="KEYFILE",
               help="Replace every child's id in every output by YP# + 16 hex digits of HMAC-SHA256 keyed with "
                    "KEYFILE's bytes (at least 16): stable across runs with the same key.")
@@ -168,8 +179,15 @@ def main() -> None:
 @click.option("--incidents", "incidents", multiple=True, type=click.Path(), metavar="FEED",
               help="Incident feed (.csv, .json, .jsonl, or a folder of them); repeatable. Finds possible groups "
                    "and reports whether a response escalated each (report 'groups').")
+@_selection_options
+@click.option("--csv-rows", "csv_rows", type=click.Choice(["gaps", "all"]), default="gaps", show_default=True,
+              help="CSV: only the gaps (and resolved gaps), or every finding.")
+@click.option("--history", "history_file", type=click.Path(dir_okay=False), metavar="DB",
+              help="Record this run in a SQLite history file (created if missing); see `shg-check history`. "
+                   "The HTML then shows the trend.")
 def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_file, fail_on, key_file,
-                  rules_dir, params_file, engine, incidents):
+                  rules_dir, params_file, engine, incidents, status, identified_from, identified_to,
+                  local_authority, csv_rows, history_file):
     """Check response records (files or folders of .json / .jsonl) and report gaps.
 
     \b
@@ -181,19 +199,32 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
 
     The same inputs and --as-of give byte-identical reports in every format."""
     from .reporting import RENDERERS
+    from .selection import Selection
 
+    if fail_on == "new" and not baseline_file:
+        raise UsageError("--fail-on new needs --baseline (the previous night's JSON report)")
+    selection = Selection(status, identified_from, identified_to, tuple(local_authority))
     progress = _ProgressBar()
     try:
         report = check(paths, as_of, rules_dir, params_file, engine,
                        progress=progress if progress.enabled else None,
                        waivers_file=waivers_file, baseline_file=baseline_file, pseudonymise_key_file=key_file,
-                       incidents=list(incidents) or None)
+                       incidents=list(incidents) or None, selection=selection, fail_on=fail_on)
     finally:
         progress.close()
-    code = exit_code(report, fail_on)
-    s = report.summary()
-    counts = (f"{s['responses_checked']} responses, {report.gap_count} gaps, "
-              f"{s['input_errors']} input errors")
+    report.csv_rows = csv_rows
+    if history_file:
+        from .history import History
+
+        with History(history_file) as hist:
+            hist.record(report)
+            report.history = hist.trend()
+    model = report.summary_model()
+    code = model.exit_code
+    counts = model.line()
+    if model.first_night:
+        click.echo(f"Warning: {baseline_file} does not exist yet: first night, no gap is new or persisting",
+                   err=True)
     text = RENDERERS[fmt](report)
     if output_dir:
         write_output_dir(output_dir, report)

@@ -101,7 +101,9 @@ def _problem(err: jsonschema.ValidationError) -> str:
     if err.validator == "type" and not field:
         return "must be a mapping of response_id (or group), rule, reason, approved_by and expires_on"
     if err.validator == "oneOf":
-        return "give either response_id or group, not both"
+        if isinstance(err.instance, dict) and "response_id" in err.instance and "group" in err.instance:
+            return "give either response_id or group, not both"
+        return "missing response_id (or group)"
     if err.validator == "required":
         missing = [p for p in err.validator_value if isinstance(err.instance, dict) and p not in err.instance]
         return f"missing {', '.join(missing)}"
@@ -130,6 +132,8 @@ def load_waivers(path: str | os.PathLike[str], rulebook=None) -> Waivers:
     problems: list[str] = []
     for err in sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
         path_ = list(err.absolute_path)
+        if err.validator == "oneOf" and not isinstance(err.instance, dict):
+            continue  # "must be a mapping" says it
         if len(path_) >= 2 and path_[0] == "waivers" and isinstance(path_[1], int):
             problems.append(f"{source}: waiver {_entry_name(path_[1], entries[path_[1]])}: {_problem(err)}")
         else:

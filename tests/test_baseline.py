@@ -106,7 +106,7 @@ def test_cli_baseline_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    (None, "cannot read the baseline report"),
+    ("", "the baseline is not a JSON file (give a report written with --format json)"),
     ("not json", "the baseline is not a JSON file (give a report written with --format json)"),
     ('{"responses": []}', "the baseline is not a shg-check JSON report (first problem at (the whole file))"),
 ])
@@ -134,17 +134,19 @@ def test_group_gaps_have_an_identity():
 def test_group_findings_get_a_delta(baseline_file):
     report = check([SAMPLE], AS_OF)
     report.groups = [
-        {"members": ["YP-1", "YP-2"], "escalated": False, "findings": [{"rule": "group-escalated", "severity": "high",
+        {"group_id": "G-1", "members": ["YP-1", "YP-2"], "escalated": False, "findings": [{"rule": "group-escalated", "severity": "high",
                                                                          "status": "gap", "message": "m"}]},
-        {"members": ["YP-3", "YP-4"], "escalated": False, "findings": [{"rule": "group-escalated", "status": "met"},
+        {"group_id": "G-2", "members": ["YP-3", "YP-4"], "escalated": False, "findings": [{"rule": "group-escalated", "status": "met"},
                                                                         {"message": "no rule"}]},
     ]
     baseline = load_baseline(baseline_file)
-    baseline.gaps[("group:YP-3+YP-4", "group-escalated")] = {"group": "group:YP-3+YP-4", "rule": "group-escalated"}
+    baseline.gaps[("group:G-2", "group-escalated")] = {"group": "group:G-2", "group_id": "G-2",
+                                                       "rule": "group-escalated"}
     apply_baseline(report, baseline)
     assert report.groups[0]["findings"][0]["delta"] == "new"
     assert report.groups[1]["findings"][0]["delta"] == "resolved"
-    assert report.summary()["gaps_new"] == 0   # the summary counts responses' gaps; groups show their own
+    assert report.summary()["gaps_new"] == 1   # the summary counts groups' gaps with the responses'
+    assert report.summary()["gaps_persisting"] == 15
     assert "**high** **NEW** m" in RENDERERS["markdown"](report)
     assert [r["rule"] for r in report.resolved] == ["group-escalated"]
 

@@ -18,7 +18,7 @@ from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, run_cli, sample_records
 def test_help_documents_the_new_options():
     out = CliRunner().invoke(main, ["check", "--help"]).output
     for option in ("--output-dir DIR", "--baseline PREVIOUS.json", "--waivers FILE", "--fail-on",
-                   "[high|medium|low|never]", "--pseudonymise KEYFILE", "[text|json|html|csv|markdown|junit]"):
+                   "[high|medium|low|never|new]", "--pseudonymise KEYFILE", "[text|json|html|csv|markdown|junit]"):
         assert option in out
 
 

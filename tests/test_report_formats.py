@@ -76,9 +76,9 @@ def test_markdown_overview(sample_report):
     assert md.startswith(f"# Self-harm groups: compliance report as of {AS_OF_TEXT}\n")
     gaps = [f for r in sample_report.responses for f in r.findings if f.status == "gap"]
     counts = {s: sum(f.severity == s for f in gaps) for s in ("high", "medium", "low")}
-    assert (f"| Gaps | {len(gaps)} (high {counts['high']}, medium {counts['medium']}, low {counts['low']}) |"
-            == "| Gaps | 15 (high 9, medium 4, low 2) |")
-    assert "| Gaps | 15 (high 9, medium 4, low 2) |" in md
+    assert (f"| Gaps | {len(gaps)} (high {counts['high']}, medium {counts['medium']}, low {counts['low']}): "
+            == "| Gaps | 15 (high 9, medium 4, low 2): ")
+    assert "| Gaps | 15 (high 9, medium 4, low 2): 15 in responses, 0 in possible groups |" in md
     assert "| 3 Response | 2 | 0 | 0 | 0 |" in md
     assert "| 4 Multi-Agency Response Group – Scoping Meeting | 2 | 0 | 0 | 0 |" in md
     assert "### R-2026-002\n\n- **high** `scoping-required-roles` (section 4, clause 4-P2): The scoping meeting " \
@@ -215,8 +215,9 @@ def test_same_inputs_give_byte_identical_outputs(tmp_path):
         proc = run_cli("check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--output-dir", str(out))
         assert proc.returncode == 1, proc.stderr
         assert proc.stdout == ""
-        assert proc.stderr == (f"wrote {out}/report.{{json,html,csv,md,junit.xml,txt}}: 10 responses, 15 gaps, "
-                               "0 input errors\n")
+        assert proc.stderr == (f"wrote {out}/report.{{json,html,csv,md,junit.xml,txt}}: 10 responses; 15 gaps "
+                               "(high 9, medium 4, low 2); 0 input errors. Exit 1: 15 unwaived gap(s) of any "
+                               "severity (--fail-on low)\n")
     names = sorted(p.name for p in first.iterdir())
     assert names == sorted(FILENAMES.values())
     for name in names:

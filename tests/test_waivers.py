@@ -116,13 +116,13 @@ def test_expired_waiver_fails_the_run_again(tmp_path):
     ("{response_id: R-1, rule: scoping-chair, reason: ok, approved_by: Q, expires_on: '2026-02-30'}",
      "waiver entry 1 (response R-1, rule scoping-chair): expires_on must be a real date in the form YYYY-MM-DD"),
     ("{response_id: R-1, rule: scoping-chair, reason: ok, approved_by: Q, expires_on: 2026-12-31, note: x}",
-     "waiver entry 1 (response R-1, rule scoping-chair): has a field that is not response_id, rule, reason, "
+     "waiver entry 1 (response R-1, rule scoping-chair): has a field that is not response_id, group, rule, reason, "
      "approved_by or expires_on"),
     ("{response_id: R-1, rule: no-such-rule, reason: ok, approved_by: Q, expires_on: 2026-12-31}",
      "waiver entry 1 (response R-1, rule no-such-rule): no rule has this id"),
     ("{rule: scoping-chair, reason: ok, approved_by: Q, expires_on: 2026-12-31}",
-     "waiver entry 1: missing response_id"),
-    ("[not, a, mapping]", "waiver entry 1: must be a mapping of response_id, rule, reason, approved_by and "
+     "waiver entry 1: missing response_id (or group)"),
+    ("[not, a, mapping]", "waiver entry 1: must be a mapping of response_id (or group), rule, reason, approved_by and "
                           "expires_on"),
     ("{response_id: [R-1], rule: scoping-chair, reason: ok, approved_by: Q, expires_on: 2026-12-31}",
      "waiver entry 1: response_id is not valid (type)"),
