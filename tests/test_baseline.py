@@ -52,7 +52,7 @@ def test_a_fixed_record_s_gap_is_resolved_in_every_format(tmp_path, baseline_fil
     finding = next(f for r in doc["responses"] if r["response_id"] == "R-2026-002" for f in r["findings"]
                    if f["rule"] == "scoping-required-roles")
     assert (finding["status"], finding["delta"]) == ("met", "resolved")
-    rows = list(csv.DictReader(io.StringIO(RENDERERS["csv"](report))))
+    rows = list(csv.DictReader(io.StringIO(RENDERERS["csv"](report).lstrip("\ufeff"))))
     assert [(r["response_id"], r["rule"], r["status"]) for r in rows if r["delta"] == "resolved"] == [
         ("R-2026-002", "scoping-required-roles", "met")]
     still_gaps = [r["delta"] for r in rows if r["status"] == "gap"]
@@ -87,9 +87,9 @@ def test_new_gap_and_a_response_no_longer_checked(tmp_path, baseline_file):
     assert [(r["response_id"], r["rule"], r["now"]) for r in doc["delta"]["resolved"]] == [
         ("R-2026-003", "referral-content", "not_checked"), ("R-2026-003", "referral-via-ifd-mash", "not_checked"),
         ("R-2026-003", "scoping-meeting-held", "not_checked")]
-    rows = list(csv.DictReader(io.StringIO(RENDERERS["csv"](report))))
+    rows = list(csv.DictReader(io.StringIO(RENDERERS["csv"](report).lstrip("\ufeff"))))
     gone = [r for r in rows if r["response_id"] == "R-2026-003"]
-    assert [(r["status"], r["delta"]) for r in gone] == [("", "resolved")] * 3
+    assert [(r["status"], r["delta"]) for r in gone] == [("not_checked", "resolved")] * 3
     assert "this response or rule was not checked in this run" in gone[0]["message"]
     assert "not checked in this run" in RENDERERS["html"](report)
 
@@ -101,7 +101,7 @@ def test_cli_baseline_round_trip(tmp_path):
     second = run_cli("check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--baseline", str(tmp_path / "night1.json"),
                      "--format", "csv")
     assert second.returncode == 1
-    rows = list(csv.DictReader(io.StringIO(second.stdout)))
+    rows = list(csv.DictReader(io.StringIO(second.stdout.lstrip("\ufeff"))))
     assert {r["delta"] for r in rows if r["status"] == "gap"} == {"persisting"}
 
 

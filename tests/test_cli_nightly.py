@@ -63,7 +63,7 @@ def test_input_errors_still_win_over_fail_on(tmp_path):
 
 
 @pytest.mark.parametrize("fmt, start", [
-    ("html", "<!DOCTYPE html>"), ("csv", "response_id,group,rule,"), ("markdown", "# Self-harm groups"),
+    ("html", "<!DOCTYPE html>"), ("csv", "\ufeffkind,response_id,group_id,"), ("markdown", "# Self-harm groups"),
     ("junit", '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites'), ("json", "{"), ("text", "shg-check gap"),
 ])
 def test_each_format_to_stdout_and_to_a_file(tmp_path, fmt, start):

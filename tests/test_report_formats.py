@@ -44,22 +44,33 @@ def test_neutralise_formula_like_cells(value, expected):
     assert neutralise(value) == expected
 
 
-def test_csv_one_row_per_finding_with_joined_codes(sample_report):
-    rows = list(csv.DictReader(io.StringIO(render_csv(sample_report))))
+def _csv(text: str) -> list[dict]:
+    assert text.startswith("\ufeff")   # a byte-order mark, so Excel reads UTF-8
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def test_csv_gaps_only_by_default_every_finding_on_request(sample_report):
+    rows = _csv(render_csv(sample_report))
     assert tuple(rows[0].keys()) == COLUMNS
-    assert len(rows) == sum(len(r.findings) for r in sample_report.responses) == \
-        len(sample_report.rulebook.rules) * len(sample_records()) == 41 * 10
+    assert len(rows) == len(SAMPLE_GAPS) == 15
     gap = next(r for r in rows if (r["response_id"], r["rule"]) == ("R-2026-002", "scoping-required-roles"))
     assert gap["status"] == "gap" and gap["severity"] == "high" and gap["section"] == "4" and gap["clause"] == "4-P2"
+    assert (gap["kind"], gap["response_status"], gap["identified_on"]) == ("response", "open", "2026-10-05")
+    assert gap["clause_text"] == "Required attendees at the meeting:"
     assert gap["missing"] == "cic_specialist_nurse;police"
     assert gap["evidence"] == "/meetings/0/attendees"
     assert (gap["waived"], gap["waiver_expired"], gap["delta"]) == ("no", "no", "")
     assert {(r["response_id"], r["rule"]) for r in rows if r["status"] == "gap"} == SAMPLE_GAPS
+    sample_report.csv_rows = "all"
+    every = _csv(render_csv(sample_report))
+    assert len(every) == sum(len(r.findings) for r in sample_report.responses) == \
+        len(sample_report.rulebook.rules) * len(sample_records()) == 41 * 10
 
 
 def test_csv_neutralises_formula_like_cells_in_a_report():
     report = hostile_report(check([SAMPLE], AS_OF))
-    rows = list(csv.DictReader(io.StringIO(render_csv(report))))
+    report.csv_rows = "all"
+    rows = _csv(render_csv(report))
     gap = next(r for r in rows if r["response_id"] == "R-2026-002" and r["status"] == "gap")
     assert gap["message"].startswith("'=HYPERLINK(")
     assert gap["missing"] == "'-1+2;@SUM(A1)"

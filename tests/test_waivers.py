@@ -58,8 +58,8 @@ def test_a_waived_gap_stays_a_gap_and_shows_its_reason(tmp_path):
     note = "waived until 2026-12-31 by Quality lead: Police attended the reconvened meeting two days later"
     for fmt in ("markdown", "html", "junit"):
         assert note in RENDERERS[fmt](report), fmt
-    assert ("R-2026-002,,scoping-required-roles,gap,high,4,4-P2," in RENDERERS["csv"](report)
-            and ",yes,Police attended the reconvened meeting two days later,Quality lead,2026-12-31,no,\r\n"
+    assert ("response,R-2026-002,,open,2026-10-05,LA-E06,high,gap,,4,4-P2,scoping-required-roles," in RENDERERS["csv"](report)
+            and ",yes,2026-12-31,no,Quality lead,Police attended the reconvened meeting two days later,"
             in RENDERERS["csv"](report))
     assert "GAP [high] WAIVED section 4" in RENDERERS["text"](report)
     assert "R-2026-001 `scoping-chair`: matches no current gap" in RENDERERS["markdown"](report)
