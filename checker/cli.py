@@ -277,6 +277,19 @@ def detect_command(feeds, as_of, fmt, output, rules_dir, params_file):
     sys.exit(EXIT_INPUT_ERRORS if result.input_errors else EXIT_GAPS if result.groups else EXIT_OK)
 
 
+@main.command("history")
+@click.argument("database", type=click.Path(dir_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--last", "last", type=click.IntRange(min=1), metavar="N", help="Only the last N runs (by as-of date).")
+def history_command(database, fmt, last):
+    """List the runs recorded with `check --history DB`: gaps by severity and section per night, new /
+    persisting / resolved / waived, exit codes, and how long gaps took to resolve."""
+    from .history import History, render_history
+
+    with History(database) as hist:
+        click.echo(render_history(hist.trend(last), fmt), nl=False)
+
+
 @main.command("validate", epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 def validate_command(paths):
