@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 import xml.etree.ElementTree as ET
 
@@ -166,8 +167,9 @@ def test_html_is_self_contained_and_escaped():
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
-    for attr in ("src=", "href=", "@import", "url("):
+    for attr in ("src=", "@import", "url("):
         assert attr not in html
+    assert re.findall(r'href="([^#][^"]*)"', html) == []   # links only within the page
     assert "http://x" in html   # only as escaped text of the message, never a link
     # the chart and one timeline per response
     assert html.count("<svg") == 1 + len(report.responses) == 1 + len(sample_records()) == 1 + 10
@@ -175,11 +177,25 @@ def test_html_is_self_contained_and_escaped():
         assert html.count(f'aria-label="Timeline of {r.response_id}"') == 1, r.response_id
 
 
-def test_html_quotes_the_clause_each_gap_rests_on(sample_report):
+def test_html_quotes_the_clause_each_gap_rests_on_once(sample_report):
     html = render_html(sample_report)
-    clause = load_chapter().clause_text("3-P2")
+    chapter = load_chapter()
+    clause = chapter.clause_text("3-P2")
     assert clause.startswith("Agency requests for a Multi-Agency Response Group (Scoping) meeting")
-    assert f"Section 3, clause 3-P2: &ldquo;{clause}&rdquo;" in html
+    assert f'id="clause-3-P2"><span class="clause-id">3-P2</span> &ldquo;{clause}&rdquo;' in html
+    assert html.count(clause) == 1   # clause text once, findings link to it
+    assert '<a href="#clause-3-P2">clause 3-P2</a>' in html
+    # a list clause: the bullets naming the missing agencies are quoted, not only "Required attendees at the meeting:"
+    r2 = html[html.index('<span class="id">R-2026-002</span>'):]
+    r2 = r2[:r2.index("</article>")]
+    assert ('<a href="#clause-4-P2">clause 4-P2</a>, <a href="#clause-4-P2-B4">clause 4-P2-B4</a>, '
+            '<a href="#clause-4-P2-B8">clause 4-P2-B8</a>') in r2
+    assert chapter.clause_text("4-P2-B4") == "Police representative;"
+    assert "&ldquo;Police representative;&rdquo;" in html
+    # plain words: no raw codes in brackets, no JSON pointers shown as text, no "gap(s)"
+    assert "Missing: Children in Care Specialist Nurse, Police representative." in r2
+    assert "(cic_specialist_nurse)" not in html and "gap(s)" not in html
+    assert 'Where in the record: <span title="/meetings/0/attendees">meetings #1 › attendees</span>' in r2
     assert "Compliance by chapter section" in html and "4 Multi-Agency Response Group – Scoping Meeting" in html
     assert "<strong>2026-03-20</strong> Scoping meeting <span class=\"day\">(day 18)</span>" in html
     assert "Possible groups" not in html   # groups not asked for
@@ -197,16 +213,16 @@ def test_html_shows_unescalated_groups_first(sample_report):
         html = render_html(sample_report)
     finally:
         sample_report.groups = None
-    assert html.index("Possible groups nobody has escalated") < html.index("Gaps by severity")
+    assert html.index("Possible groups needing action") < html.index("Gaps in responses, by severity")
     assert "YP-Z1, YP-Z2, YP-Z3" in html and "Nobody asked for a scoping meeting." in html
     assert "YP-A01, YP-A02" not in html
-    assert "1 other group(s) found have a response." in html
+    assert "Other possible groups found: " in html
 
 
 def test_html_without_policy_file_shows_clause_ids(sample_report, monkeypatch, tmp_path):
     monkeypatch.setenv("SHG_CHECK_POLICY", str(tmp_path / "missing.yaml"))
     html = render_html(sample_report)
-    assert "Section 3, clause 3-P2</blockquote>" in html
+    assert '<span class="clause-id">3-P2</span> <span class="note">(clause text not available)</span>' in html
     assert load_chapter(tmp_path / "missing.yaml") == Chapter()
     (tmp_path / "list.yaml").write_text("- 1\n", encoding="utf-8")
     assert load_chapter(tmp_path / "list.yaml") == Chapter()

@@ -80,7 +80,7 @@ def bullets_for(rule, codes: list[str], chapter) -> list[str]:
                 best, score = cid, s
         if best and (score >= 2 or (score == 1 and len(want) == 1)) and best not in out:
             out.append(best)
-    return out
+    return sorted(out, key=candidates.index)
 
 
 def plain_message(message: str, codes: list[str]) -> str:
