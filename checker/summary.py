@@ -142,22 +142,26 @@ def _fail_words(fail_on: str) -> str:
     return f"of {fail_on} severity or above" if fail_on != "low" else "of any severity"
 
 
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _reason(s: Summary) -> str:
     if s.input_errors:
-        return (f"{s.input_errors} input error(s): those records or rows were not checked "
-                f"({s.failing} failing gap(s) besides)")
+        return (f"{_n(s.input_errors, 'input error')}: those records or rows were not checked "
+                f"({_n(s.failing, 'failing gap')} besides)")
     if s.failing:
-        return f"{s.failing} unwaived gap(s) {_fail_words(s.fail_on)} (--fail-on {s.fail_on})"
+        return f"{_n(s.failing, 'unwaived gap')} {_fail_words(s.fail_on)} (--fail-on {s.fail_on})"
     if not s.gaps:
         return "no gaps and no input errors"
     if s.fail_on == "never":
-        return f"{s.gaps} gap(s), but --fail-on never"
+        return f"{_n(s.gaps, 'gap')}, but --fail-on never"
     if s.fail_on == "new" and s.first_night:
-        return f"{s.gaps} gap(s), none new: this is the first night (no baseline yet)"
+        return f"{_n(s.gaps, 'gap')}, none new: this is the first night (no baseline yet)"
     left = s.gaps - s.gaps_waived
     if not left:
         return f"every gap ({s.gaps}) is waived"
-    return f"{s.gaps} gap(s), none unwaived and {_fail_words(s.fail_on)} (--fail-on {s.fail_on})"
+    return f"{_n(s.gaps, 'gap')}, none unwaived and {_fail_words(s.fail_on)} (--fail-on {s.fail_on})"
 
 
 def summarise(report, fail_on: str | None = None) -> Summary:

@@ -243,7 +243,7 @@ def test_same_inputs_give_byte_identical_outputs(tmp_path):
         assert proc.returncode == 1, proc.stderr
         assert proc.stdout == ""
         assert proc.stderr == (f"wrote {out}/report.{{json,html,csv,md,junit.xml,txt}}: 10 responses; 15 gaps "
-                               "(high 9, medium 4, low 2); 0 input errors. Exit 1: 15 unwaived gap(s) of any "
+                               "(high 9, medium 4, low 2); 0 input errors. Exit 1: 15 unwaived gaps of any "
                                "severity (--fail-on low)\n")
     names = sorted(p.name for p in first.iterdir())
     assert names == sorted(FILENAMES.values())

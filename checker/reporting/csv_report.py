@@ -4,6 +4,10 @@ Gap rows are responses' and groups' gaps, then the baseline's gaps resolved
 since (``delta`` resolved). The file starts with a UTF-8 byte-order mark, so
 Excel shows accented letters and dashes right.
 
+Notices a reader must not miss (a baseline from another ruleset, a first
+night, a selection of responses) come first, as rows of kind ``notice`` with
+the text in ``message``.
+
 Columns, in the order an auditor sorts by: kind (response | group),
 response_id (for a group: the response that covers it, if any), group_id
 (the same id as the JSON report's ``groups[].group_id``), response_status
@@ -54,6 +58,11 @@ def render_csv(report: Report) -> str:
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
+    model = report.summary_model()
+    notices = list(model.notices) + (["first night: no baseline yet, so no gap is marked new or persisting"]
+                                     if model.first_night else [])
+    for text in notices:  # what a reader must not miss comes first, as rows of kind "notice"
+        writer.writerow([neutralise(c) for c in ["notice"] + [""] * 12 + [text] + [""] * 8])
     for row in csv_rows(report):
         resp = responses.get(row["response_id"])
         waiver = row["waived"] or row["waiver_expired"] or {}

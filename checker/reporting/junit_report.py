@@ -98,5 +98,7 @@ def render_junit(report: Report) -> str:
     for name, value in (("exit_code", model.exit_code), ("fail_on", model.fail_on), ("gaps", model.gaps),
                         ("failing_gaps", model.failing), ("summary", model.line())):
         ET.SubElement(props, "property", {"name": name, "value": _x(value)})
+    for text in model.notices + (["first night: no baseline yet"] if model.first_night else []):
+        ET.SubElement(props, "property", {"name": "notice", "value": _x(text)})
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
