@@ -110,6 +110,7 @@ class History:
         from .reporting.rows import finding_rows
 
         s = report.summary_model()
+        compared = s.baseline_given and not s.first_night
         when = (recorded_at or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
         fp = (report.pseudonymisation or {}).get("key_fingerprint")
         gaps = [(r["kind"], r["group"] if r["kind"] == "group" else r["response_id"], r["rule"], r["severity"],
@@ -124,8 +125,8 @@ class History:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (when, s.as_of, report.rulebook.digest, __version__, fp, s.fail_on, s.exit_code, s.reason,
                  s.responses_checked, s.gaps, s.gaps_by_severity["high"], s.gaps_by_severity["medium"],
-                 s.gaps_by_severity["low"], s.gaps_new if s.baseline_given else None,
-                 s.gaps_persisting if s.baseline_given else None, s.gaps_resolved if s.baseline_given else None,
+                 s.gaps_by_severity["low"], s.gaps_new if compared else None,
+                 s.gaps_persisting if compared else None, s.gaps_resolved if compared else None,
                  s.gaps_waived if s.waivers_given else None, s.input_errors,
                  json.dumps(s.to_dict(), sort_keys=True), json.dumps(s.selection) if s.selection else None))
             run_id = cur.lastrowid
