@@ -220,6 +220,36 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     return report
 
 
+def detect_report(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
+                  rules_dir: str | os.PathLike[str] | None = None, params_file: str | os.PathLike[str] | None = None,
+                  responses: Sequence[str | os.PathLike[str]] | None = None,
+                  pseudonymise_key_file: str | os.PathLike[str] | None = None, fail_on: str = "low") -> Report:
+    """``shg-check detect`` as a Report every writer renders: the groups in the feeds; with ``responses``
+    (response record files or folders) each group is checked for escalation (the responses' own rules are not);
+    without, every group is 'not checked' and needs a look."""
+    from .pseudonymise import collect_child_ids, load_key, pseudonymise_report
+
+    rules_dir = Path(rules_dir or DEFAULT_RULES)
+    if not rules_dir.is_dir():
+        raise ConfigError(f"{rules_dir}: rules directory not found")
+    params = load_parameters(rules_dir / PARAMETERS_FILE, Path(params_file) if params_file else None)
+    as_of = as_of or dt.date.today()
+    key = load_key(pseudonymise_key_file) if pseudonymise_key_file else None
+    ruleset = load_detection_rules(rules_dir, params)
+    rulebook = Rulebook([], params, rules_dir, ruleset.digest,
+                        f"{len(ruleset.rules)} detection rules, sha256 {ruleset.digest[:12]}")
+    records, errors = [], []
+    if responses:
+        loaded = load_responses(responses)
+        records, errors = [r.data for r in loaded.records], list(loaded.errors)
+    found = find_groups(feeds, as_of, rules_dir, params, records if responses else None, ruleset)
+    report = Report(as_of, rulebook, [], errors + found.input_errors, groups=found.group_dicts(),
+                    detection=found.meta(), fail_on=fail_on)
+    if key is not None:
+        pseudonymise_report(report, key, collect_child_ids(records))
+    return report
+
+
 def detect(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
            rules_dir: str | os.PathLike[str] | None = None,
            params_file: str | os.PathLike[str] | None = None) -> GroupResult:

@@ -239,8 +239,10 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
 
 DETECT_EXIT_HELP = """\b
 Exit codes:
-  0  no possible group found and no input errors
-  1  possible groups found (without response records, none is checked for escalation)
+  0  nothing needs action: no possible group found, or (with --responses) every group escalated in time
+     or not yet due, and no input errors
+  1  a group needs action: not escalated or escalated late (with --responses), or found but not checked
+     for escalation (without --responses: each needs a look)
   2  usage or rule-configuration error (nothing checked)
   3  input errors (invalid rows reported; the others used)"""
 
@@ -249,32 +251,42 @@ Exit codes:
 @click.argument("feeds", nargs=-1, required=True, type=click.Path())
 @click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
               help="The date of the run: later episodes are left out, and dates are judged from it. Default: today.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Report format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "csv", "markdown", "junit"]),
+              default="text", show_default=True, help="Report format (the same formats as check).")
 @click.option("--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the report to FILE (atomically) instead of standard output.")
+@click.option("--responses", "responses", multiple=True, type=click.Path(), metavar="PATH",
+              help="Response records (file or folder; repeatable): check each group for escalation, so escalated "
+                   "groups need no action.")
+@click.option("--pseudonymise", "key_file", type=click.Path(dir_okay=False), metavar="KEYFILE",
+              help="Replace every child's id by its keyed pseudonym, as check does.")
+@click.option("--fail-on", "fail_on", type=click.Choice(["high", "medium", "low", "never"]), default="low",
+              show_default=True, help="With --responses: exit 1 only for group gaps of at least this severity.")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=str(DEFAULT_RULES),
               show_default=True, help="Folder of rules (detection rules in its detection/ folder) and parameters.yaml.")
 @click.option("--params", "params_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="The partnership's parameter overrides (YAML: parameters: {name: value}).")
-def detect_command(feeds, as_of, fmt, output, rules_dir, params_file):
+def detect_command(feeds, as_of, fmt, output, responses, key_file, fail_on, rules_dir, params_file):
     """Find possible self-harm groups in incident feeds (.csv, .json, .jsonl, or folders of them).
 
     No response records are read, so no group is checked for escalation: use
     `shg-check check RESPONSES --incidents FEED` for that.
 
     Example: shg-check detect feeds/ --as-of 2026-11-27 --format json --output groups.json"""
-    from .reporting.groups_report import render_detection
+    from .api import detect_report
+    from .reporting import RENDERERS
+    from .reporting.groups_report import render_detection_text
 
-    result = detect(feeds, as_of, rules_dir, params_file)
-    text = render_detection(result, fmt)
+    report = detect_report(feeds, as_of, rules_dir, params_file, list(responses) or None, key_file, fail_on)
+    text = render_detection_text(report) if fmt == "text" else RENDERERS[fmt](report)
+    model = report.summary_model()
     if output:
         write_atomic(output, text)
-        click.echo(f"wrote {output}: {len(result.groups)} possible groups, "
-                   f"{len(result.input_errors)} input errors", err=True)
+        click.echo(f"wrote {output}: {len(report.groups or [])} possible groups, "
+                   f"{len(report.input_errors)} input errors. Exit {model.exit_code}: {model.reason}", err=True)
     else:
         click.echo(text, nl=False)
-    sys.exit(EXIT_INPUT_ERRORS if result.input_errors else EXIT_GAPS if result.groups else EXIT_OK)
+    sys.exit(model.exit_code)
 
 
 @main.command("history")

@@ -68,6 +68,7 @@ class Summary:
     gaps_persisting: int = 0
     gaps_resolved: int = 0
     failing: int = 0
+    groups_not_checked: int = 0         # found without response records (detect): each needs a look
     exit_code: int = 0
     reason: str = ""
     notices: list[str] = field(default_factory=list)
@@ -107,6 +108,8 @@ class Summary:
             out["first_night"] = True
         out["exit"] = {"code": self.exit_code, "fail_on": self.fail_on, "failing_gaps": self.failing,
                        "reason": self.reason}
+        if self.groups_not_checked:
+            out["groups_not_checked"] = self.groups_not_checked
         if self.notices:
             out["notices"] = list(self.notices)
         if self.selection is not None:
@@ -152,6 +155,9 @@ def _reason(s: Summary) -> str:
                 f"({_n(s.failing, 'failing gap')} besides)")
     if s.failing:
         return f"{_n(s.failing, 'unwaived gap')} {_fail_words(s.fail_on)} (--fail-on {s.fail_on})"
+    if s.groups_not_checked:
+        return (f"{_n(s.groups_not_checked, 'possible group')} not checked for escalation (no response records "
+                "given): each needs a look")
     if not s.gaps:
         return "no gaps and no input errors"
     if s.fail_on == "never":
@@ -218,7 +224,10 @@ def summarise(report, fail_on: str | None = None) -> Summary:
         s.gaps_new, s.gaps_persisting = new, persisting
         s.gaps_resolved = len(report.resolved or [])
     s.failing = failing
-    s.exit_code = EXIT_INPUT_ERRORS if s.input_errors else EXIT_GAPS if failing else EXIT_OK
+    s.groups_not_checked = sum(1 for g in report.groups or [] if (g.get("escalation") or "not_checked") == "not_checked"
+                               and fail_on != "never")
+    s.exit_code = (EXIT_INPUT_ERRORS if s.input_errors else EXIT_GAPS if failing or s.groups_not_checked
+                   else EXIT_OK)
     s.reason = _reason(s)
     s.notices = notices(report)
     s.selection = getattr(report, "selection", None)
@@ -226,7 +235,9 @@ def summarise(report, fail_on: str | None = None) -> Summary:
 
 
 def group_needs_action(group: dict) -> bool:
-    """A group with a gap: not escalated, or escalated late."""
+    """A group with a gap (not escalated, or escalated late), or one not checked for escalation at all."""
+    if (group.get("escalation") or "not_checked") == "not_checked":
+        return True
     return any(isinstance(f, dict) and f.get("status") == "gap" for f in group.get("findings") or [])
 
 

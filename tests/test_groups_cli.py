@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -206,10 +207,13 @@ def test_detect_json_to_a_file(tmp_path):
     out = tmp_path / "groups.json"
     result = run("detect", FEED, "--as-of", "2026-11-27", "--format", "json", "--output", str(out))
     assert result.exit_code == 1
-    assert result.stderr == f"wrote {out}: 7 possible groups, 0 input errors\n"
+    assert result.stderr == (f"wrote {out}: 7 possible groups, 0 input errors. Exit 1: 7 possible groups not "
+                             "checked for escalation (no response records given): each needs a look\n")
     doc = json.loads(out.read_text())
-    assert doc["summary"] == {"groups": 7, "groups_by_escalation": {"not_checked": 7}, "group_gaps": 0,
-                              "input_errors": 0}
+    s = doc["summary"]
+    assert (s["groups"], s["groups_by_escalation"], s["gaps"], s["input_errors"], s["groups_not_checked"]) == \
+        (7, {"not_checked": 7}, 0, 0, 7)
+    assert doc["responses"] == [] and doc["detection"]["incidents_read"] == 22
     assert all(g["escalated"] is None and g["findings"] == [] for g in doc["groups"])
     assert any(p["name"] == "pair_window_days" and p["source"] == "local default" for p in doc["parameters"])
 
@@ -237,3 +241,24 @@ def test_check_with_incidents_as_a_subprocess():
                            "--as-of", "2026-11-27", "--engine", "python"], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 1, proc.stderr
     assert "ESCALATED LATE G-41cc2fc770bf: connected children group of 3 (YP-B01, YP-B02, YP-B03)" in proc.stdout
+
+
+def test_detect_exit_code_reflects_only_what_needs_action(tmp_path):
+    """Was: detect exited 1 whenever any group existed, even an escalated one."""
+    alone = run("detect", FEED, "--as-of", "2026-03-10")
+    assert alone.exit_code == 1 and "1 possible group not checked for escalation" in alone.stdout
+    with_responses = run("detect", FEED, "--as-of", "2026-03-10", "--responses", EXPORT)
+    assert with_responses.exit_code == 0, with_responses.stdout
+    assert "ESCALATED G-157d58d879aa" in with_responses.stdout
+    later = run("detect", FEED, "--as-of", "2026-11-27", "--responses", EXPORT, "--format", "json")
+    assert later.exit_code == 1 and json.loads(later.stdout)["summary"]["groups_needing_action"] == 4
+
+
+def test_detect_has_every_format_and_pseudonymises(tmp_path):
+    key = tmp_path / "k"
+    key.write_bytes(b"0123456789abcdef-partnership-key")
+    for fmt in ("text", "json", "html", "csv", "markdown", "junit"):
+        result = run("detect", FEED, "--as-of", "2026-11-27", "--format", fmt, "--pseudonymise", str(key))
+        assert result.exit_code == 1, fmt
+        assert "YP#" in result.stdout, fmt
+        assert not re.search(r"YP-[A-Z]\d\d", result.stdout), fmt

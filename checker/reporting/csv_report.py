@@ -63,6 +63,16 @@ def render_csv(report: Report) -> str:
                                      if model.first_night else [])
     for text in notices:  # what a reader must not miss comes first, as rows of kind "notice"
         writer.writerow([neutralise(c) for c in ["notice"] + [""] * 12 + [text] + [""] * 8])
+    for g in report.groups or []:   # found without response records (detect): one row each, needing a look
+        if (g.get("escalation") or "not_checked") == "not_checked":
+            members = g.get("members") or []
+            writer.writerow([neutralise(str(c)) for c in [
+                "group", "", g.get("group_id", ""), "", "", ";".join(g.get("areas") or []), g.get("severity", ""),
+                "not_checked", "", "1", (g.get("policy") or {}).get("clause", ""), g.get("rule", ""),
+                f"Possible self-harm group ({str(g.get('basis', '')).replace('_', ' ')})",
+                f"Possible group of {len(members)} children ({', '.join(members)}), {g.get('first_date', '')} to "
+                f"{g.get('last_date', '')}: not checked for escalation (no response records given).",
+                ";".join(members), "", "no", "", "no", "", "", ""]])
     for row in csv_rows(report):
         resp = responses.get(row["response_id"])
         waiver = row["waived"] or row["waiver_expired"] or {}

@@ -81,6 +81,21 @@ def render_junit(report: Report) -> str:
         suite, counts = suites[name]
         _case(suite, f"shg-check.{name}" if row["kind"] == "response" else f"shg-check.group.{row['group']}", row,
               counts, model.fail_on, model.first_night)
+    unchecked = [g for g in report.groups or [] if (g.get("escalation") or "not_checked") == "not_checked"]
+    if unchecked and model.groups_not_checked:  # detect without response records: each group needs a look
+        if "groups" not in suites:
+            suites["groups"] = _suite(root, "groups")
+        suite, counts = suites["groups"]
+        for g in unchecked:
+            case = ET.SubElement(suite, "testcase", {"classname": _x(f"shg-check.group.{g.get('group_id', '')}"),
+                                                     "name": "group-escalated", "time": "0"})
+            members = ", ".join(str(m) for m in g.get("members") or [])
+            fail = ET.SubElement(case, "failure", {"type": "group/not_checked", "message": _x(
+                f"Possible group ({g.get('severity', '')}) of {members}, {g.get('first_date', '')} to "
+                f"{g.get('last_date', '')}: not checked for escalation (no response records given)")})
+            fail.text = _x(f"rule {g.get('rule', '')}; basis {g.get('basis', '')}")
+            counts["tests"] += 1
+            counts["failures"] += 1
     for suite, counts in suites.values():
         _close(suite, counts, total)
     if report.input_errors:
