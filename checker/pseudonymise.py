@@ -54,6 +54,7 @@ def pseudonym(key: bytes, child_id: str) -> str:
 
 
 WITHHELD = "(withheld: a pseudonymised report does not print text typed into the waivers file)"
+# waiver_note (checker/reporting/rows.py) words a withheld waiver as "...waivers file; withheld: ..."
 
 
 def key_fingerprint(key: bytes) -> str:

@@ -224,8 +224,7 @@ def summarise(report, fail_on: str | None = None) -> Summary:
         s.gaps_new, s.gaps_persisting = new, persisting
         s.gaps_resolved = len(report.resolved or [])
     s.failing = failing
-    s.groups_not_checked = sum(1 for g in report.groups or [] if (g.get("escalation") or "not_checked") == "not_checked"
-                               and fail_on != "never")
+    s.groups_not_checked = sum(1 for g in report.groups or [] if group_not_checked(g) and fail_on != "never")
     s.exit_code = (EXIT_INPUT_ERRORS if s.input_errors else EXIT_GAPS if failing or s.groups_not_checked
                    else EXIT_OK)
     s.reason = _reason(s)
@@ -234,9 +233,15 @@ def summarise(report, fail_on: str | None = None) -> Summary:
     return s
 
 
+def group_not_checked(group: dict) -> bool:
+    """Found without response records (``detect``): nobody has checked whether it was escalated."""
+    state = group.get("escalation")
+    return state == "not_checked" or (state is None and group.get("escalated") is None)
+
+
 def group_needs_action(group: dict) -> bool:
     """A group with a gap (not escalated, or escalated late), or one not checked for escalation at all."""
-    if (group.get("escalation") or "not_checked") == "not_checked":
+    if group_not_checked(group):
         return True
     return any(isinstance(f, dict) and f.get("status") == "gap" for f in group.get("findings") or [])
 

@@ -117,7 +117,7 @@ def test_junit_testcase_per_response_and_rule(sample_report):
     assert expected == (410, 15, 15, 0)
     assert (root.get("tests"), root.get("failures"), root.get("skipped"), root.get("errors")) == \
         tuple(str(n) for n in expected)
-    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    suites = {s.get("name"): s for s in root.findall("testsuite") if s.get("name") != "shg-check summary"}
     assert sorted(suites) == sorted(r["response_id"] for r in sample_records()) == [
         "R-2025-009", "R-2026-001", "R-2026-002", "R-2026-003", "R-2026-004", "R-2026-005", "R-2026-006",
         "R-2026-007", "R-2026-008", "R-2026-009"]

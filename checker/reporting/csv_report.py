@@ -28,6 +28,7 @@ import io
 
 from ..api import Report
 from ..policy import load_chapter
+from ..summary import group_not_checked
 from .rows import finding_rows, waiver_note  # noqa: F401  (waiver_note: kept for callers)
 
 COLUMNS = ("kind", "response_id", "group_id", "response_status", "identified_on", "local_authority", "severity",
@@ -64,7 +65,7 @@ def render_csv(report: Report) -> str:
     for text in notices:  # what a reader must not miss comes first, as rows of kind "notice"
         writer.writerow([neutralise(c) for c in ["notice"] + [""] * 12 + [text] + [""] * 8])
     for g in report.groups or []:   # found without response records (detect): one row each, needing a look
-        if (g.get("escalation") or "not_checked") == "not_checked":
+        if group_not_checked(g):
             members = g.get("members") or []
             writer.writerow([neutralise(str(c)) for c in [
                 "group", "", g.get("group_id", ""), "", "", ";".join(g.get("areas") or []), g.get("severity", ""),

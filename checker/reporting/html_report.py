@@ -114,21 +114,24 @@ class _Clauses:
     def __init__(self, chapter):
         self.chapter = chapter
         self.cited: dict[str, str] = {}
+        self.by_gap: set[str] = set()   # the printed report lists only these
 
-    def cite(self, clause_ids: list[str]) -> list[dict]:
+    def cite(self, clause_ids: list[str], gap: bool = False) -> list[dict]:
         out = []
         for cid in clause_ids:
             if not cid:
                 continue
             text = self.chapter.clause_text(cid)
             self.cited.setdefault(cid, text)
+            if gap:
+                self.by_gap.add(cid)
             out.append({"id": cid, "anchor": "clause-" + re.sub(r"[^A-Za-z0-9.-]", "-", cid), "known": bool(text)})
         return out
 
     def listed(self) -> list[dict]:
         keyed = sorted(self.cited.items(), key=lambda kv: (section_sort_key(kv[0].split("-")[0]), kv[0]))
-        return [{"id": cid, "anchor": "clause-" + re.sub(r"[^A-Za-z0-9.-]", "-", cid), "text": text}
-                for cid, text in keyed]
+        return [{"id": cid, "anchor": "clause-" + re.sub(r"[^A-Za-z0-9.-]", "-", cid), "text": text,
+                 "by_gap": cid in self.by_gap} for cid, text in keyed]
 
 
 def _finding_view(f, rulebook, chapter, clauses: _Clauses, full: bool) -> dict:
@@ -137,7 +140,7 @@ def _finding_view(f, rulebook, chapter, clauses: _Clauses, full: bool) -> dict:
     cited = [f.clause] + (bullets_for(rule, list(f.missing), chapter) if rule and f.status == "gap" else [])
     row = {"rule": f.rule, "status": f.status, "severity": f.severity, "section": f.section, "title": f.title,
            "message": plain_message(f.message, codes), "raw_message": f.message,
-           "clauses": clauses.cite(cited) if full else clauses.cite([f.clause]),
+           "clauses": clauses.cite(cited, gap=f.status == "gap") if full else clauses.cite([f.clause]),
            "evidence": [{"pointer": e, "words": plain_pointer(e)} for e in f.evidence],
            "waived": bool(f.waived), "waiver_expired": bool(f.waiver_expired), "delta": f.delta or "",
            "waiver_note": waiver_note({"waived": f.waived, "waiver_expired": f.waiver_expired})}

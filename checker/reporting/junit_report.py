@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from ..api import Report
-from ..summary import fails
+from ..summary import fails, group_not_checked
 from .rows import finding_rows, waiver_note
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -81,7 +81,7 @@ def render_junit(report: Report) -> str:
         suite, counts = suites[name]
         _case(suite, f"shg-check.{name}" if row["kind"] == "response" else f"shg-check.group.{row['group']}", row,
               counts, model.fail_on, model.first_night)
-    unchecked = [g for g in report.groups or [] if (g.get("escalation") or "not_checked") == "not_checked"]
+    unchecked = [g for g in report.groups or [] if group_not_checked(g)]
     if unchecked and model.groups_not_checked:  # detect without response records: each group needs a look
         if "groups" not in suites:
             suites["groups"] = _suite(root, "groups")

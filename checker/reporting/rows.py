@@ -120,10 +120,17 @@ def gaps_by_section_severity(report: Report) -> list[tuple[str, dict[str, int]]]
 
 def waiver_note(row: dict[str, Any]) -> str:
     """Plain words for a row's waiver, or ''."""
+    from ..pseudonymise import WITHHELD
+
     if row.get("waived"):
         w = row["waived"]
+        if w.get("reason") == WITHHELD:
+            return (f"waived until {w['expires_on']} (reason and approver withheld: a pseudonymised report does not "
+                    "print text typed into the waivers file)")
         return f"waived until {w['expires_on']} by {w['approved_by']}: {w['reason']}"
     if row.get("waiver_expired"):
         w = row["waiver_expired"]
+        if w.get("reason") == WITHHELD:
+            return f"waiver expired on {w['expires_on']} (reason and approver are in the waivers file)"
         return f"waiver expired on {w['expires_on']} (was approved by {w['approved_by']}: {w['reason']})"
     return ""
