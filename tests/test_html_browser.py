@@ -6,6 +6,7 @@ missing browser fails the test instead of skipping it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -167,3 +168,50 @@ def test_a_missing_browser_fails_in_ci_and_skips_elsewhere(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         chromium()
+
+
+def _probe(page: Path, tmp_path: Path, script: str, *extra: str) -> str:
+    """Run ``script`` (which sets data-probe on <html>) in a copy of the page without its CSP; return data-probe."""
+    html = page.read_text(encoding="utf-8")
+    csp_start = html.index('<meta http-equiv="Content-Security-Policy"')
+    html = html[:csp_start] + html[html.index(">", csp_start) + 1:]
+    copy = tmp_path / "probe2.html"
+    copy.write_text(html.replace("</body>", f"<script>{script}</script></body>"), encoding="utf-8")
+    proc = run_browser(copy, tmp_path, *extra, "--dump-dom")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = re.search(r'<html[^>]*data-probe="([^"]*)"', proc.stdout)
+    assert found, "the probe did not run"
+    return found.group(1)
+
+
+def test_filters_work_with_css_alone(report_page, tmp_path):
+    """The radio filters hide responses without gaps (no script in the report: CSS :has and :checked)."""
+    script = ("const shown = () => [...document.querySelectorAll('#response-list .response')]"
+              ".filter(e => getComputedStyle(e).display !== 'none').length;"
+              "const all = shown(); document.getElementById('f-gaps').checked = true; const gaps = shown();"
+              "document.getElementById('f-closed').checked = true; const closed = shown();"
+              "document.documentElement.setAttribute('data-probe', [all, gaps, closed].join(','));")
+    all_, gaps, closed = map(int, _probe(report_page, tmp_path, script).split(","))
+    report = check([SAMPLE], AS_OF)
+    assert all_ == len(report.responses) == 10
+    assert gaps == sum(1 for r in report.responses if r.gaps()) == 7
+    assert closed == sum(1 for r in report.responses if r.status == "closed")
+
+
+def test_printed_report_is_short(report_page, tmp_path):
+    pdf = tmp_path / "report.pdf"
+    proc = run_browser(report_page, tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = pdf.read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+    assert 2 <= pages <= 8, pages   # was 14 pages, with a heading orphaned at a page foot
+
+
+def test_ids_wrap_in_a_narrow_window(report_page, tmp_path):
+    shot = tmp_path / "narrow.png"
+    proc = run_browser(report_page, tmp_path, "--window-size=420,1400", "--hide-scrollbars", f"--screenshot={shot}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    script = ("document.documentElement.setAttribute('data-probe', window.innerWidth + ',' + "
+              "document.documentElement.scrollWidth);")
+    width, scroll = map(int, _probe(report_page, tmp_path, script, "--window-size=420,1400").split(","))
+    assert width <= 520 and scroll <= width + 1, (width, scroll)   # nothing forces a horizontal scroll
