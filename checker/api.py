@@ -44,7 +44,7 @@ class ResponseResult:
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATUSES}
         for f in self.findings:
-            out[f.status] += 1
+            out[f.status] = out.get(f.status, 0) + 1
         return out
 
     def gaps(self) -> list[Finding]:
@@ -76,35 +76,22 @@ class Report:
     waivers: dict | None = None     # {"source", "expired": [...], "unused": [...]}
     baseline: dict | None = None    # {"source", "as_of", "ruleset_digest"}
     resolved: list[dict] | None = None  # baseline gaps that are no longer gaps
+    # Read by the one summary model (checker/summary.py) that every writer and the exit code use:
+    fail_on: str = "low"                 # --fail-on: high | medium | low | never | new
+    first_night: bool = False            # --baseline named a file that does not exist yet
+    selection: dict | None = None        # --status / --identified-from/-to / --local-authority
+    notices: list[str] = field(default_factory=list)
+    pseudonymisation: dict | None = None  # {"key_fingerprint"} when --pseudonymise
+    csv_rows: str = "gaps"               # --csv-rows: gaps | all
+    history: dict | None = None          # --history: the trend the HTML charts (checker/history.py)
+
+    def summary_model(self):
+        from .summary import summarise
+
+        return summarise(self)
 
     def summary(self) -> dict[str, Any]:
-        statuses = {s: 0 for s in STATUSES}
-        gaps_by_severity = {s: 0 for s in SEVERITIES}
-        for r in self.responses:
-            for f in r.findings:
-                statuses[f.status] += 1
-                if f.status == "gap":
-                    gaps_by_severity[f.severity] += 1
-        out = {
-            "responses_checked": len(self.responses),
-            "responses_with_gaps": sum(1 for r in self.responses if r.gaps()),
-            "findings": statuses,
-            "gaps_by_severity": gaps_by_severity,
-            "input_errors": len(self.input_errors),
-        }
-        if self.groups is not None:
-            out["groups"] = len(self.groups)
-            out["groups_unescalated"] = sum(1 for g in self.groups if not g.get("escalated"))
-        if self.waivers is not None:
-            waived = sum(1 for r in self.responses for f in r.findings if f.status == "gap" and f.waived)
-            out["gaps_waived"] = waived
-            out["gaps_unwaived"] = self.gap_count - waived
-        if self.baseline is not None:
-            deltas = [f.delta for r in self.responses for f in r.findings if f.status == "gap"]
-            out["gaps_new"] = deltas.count("new")
-            out["gaps_persisting"] = deltas.count("persisting")
-            out["gaps_resolved"] = len(self.resolved or [])
-        return out
+        return self.summary_model().to_dict()
 
     @property
     def gap_count(self) -> int:
@@ -131,6 +118,8 @@ class Report:
             out["waivers"] = self.waivers
         if self.baseline is not None:
             out["delta"] = {"baseline": self.baseline, "resolved": self.resolved or []}
+        if self.pseudonymisation is not None:
+            out["pseudonymisation"] = self.pseudonymisation
         return out
 
 
@@ -180,7 +169,8 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
           waivers_file: str | os.PathLike[str] | None = None,
           baseline_file: str | os.PathLike[str] | None = None,
           pseudonymise_key_file: str | os.PathLike[str] | None = None,
-          incidents: Sequence[str | os.PathLike[str]] | None = None) -> Report:
+          incidents: Sequence[str | os.PathLike[str]] | None = None,
+          selection: "Selection | None" = None, fail_on: str = "low") -> Report:
     """Load, validate and check every response record under ``paths``.
 
     With ``incidents`` (incident feed files or folders), also find possible groups in the feeds and
@@ -188,12 +178,19 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     Optional nightly steps, in this order: accepted gaps from ``waivers_file``
     are marked waived; children's ids are replaced by keyed hashes
     (``pseudonymise_key_file``); gaps are compared with ``baseline_file`` (a
-    previous JSON report, made with the same key when pseudonymised). Every
+    previous JSON report, made with the same key when pseudonymised; a baseline
+    file that does not exist yet is a first night). Every
     option file is read before any record is checked (a ConfigError: nothing checked).
+    ``selection`` (checker.selection) picks the responses checked.
     """
-    from .baseline import apply_baseline, load_baseline
-    from .pseudonymise import collect_child_ids, load_key, pseudonymise_report
+    from .baseline import apply_baseline, check_key, load_baseline
+    from .pseudonymise import collect_child_ids, key_fingerprint, load_key, pseudonymise_report
+    from .selection import select
     from .waivers import apply_waivers, load_waivers
+
+    first_night = bool(baseline_file) and not Path(baseline_file).exists()
+    if first_night:
+        baseline_file = None
 
     rules_dir = Path(rules_dir or DEFAULT_RULES)
     rulebook = load_rulebook(rules_dir, Path(params_file) if params_file else None)
@@ -203,15 +200,19 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     _regular_file(pseudonymise_key_file, "--pseudonymise key", 1 << 20)
     baseline = load_baseline(baseline_file) if baseline_file else None
     key = load_key(pseudonymise_key_file) if pseudonymise_key_file else None
+    if baseline is not None:
+        check_key(baseline, key_fingerprint(key) if key else None)
     detection_rules = None
     if incidents:  # bad detection rules or feed paths stop the run before any work
         detection_rules = load_detection_rules(rules_dir, rulebook.parameters)
         iter_raw(incidents, "incident")
     loaded = load_responses(paths)
+    chosen, chosen_info = select(loaded.records, selection)
     checker = Checker(rulebook, engine)
-    results, errors = checker.check_records(loaded.records, as_of, progress)
+    results, errors = checker.check_records(chosen, as_of, progress)
     results.sort(key=lambda r: r.response_id)
-    report = Report(as_of, rulebook, results, loaded.errors + errors)
+    report = Report(as_of, rulebook, results, loaded.errors + errors, fail_on=fail_on, first_night=first_night,
+                    selection=chosen_info)
     if incidents:
         found = find_groups(incidents, as_of, rules_dir, rulebook.parameters, [r.data for r in loaded.records],
                             detection_rules)
@@ -219,10 +220,40 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
         report.input_errors += found.input_errors
     if waivers is not None:
         apply_waivers(report, waivers)
-    if key is not None:
-        pseudonymise_report(report, key, collect_child_ids(r.data for r in loaded.records))
     if baseline is not None:
         apply_baseline(report, baseline)
+    if key is not None:
+        pseudonymise_report(report, key, collect_child_ids(r.data for r in loaded.records))
+    return report
+
+
+def detect_report(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
+                  rules_dir: str | os.PathLike[str] | None = None, params_file: str | os.PathLike[str] | None = None,
+                  responses: Sequence[str | os.PathLike[str]] | None = None,
+                  pseudonymise_key_file: str | os.PathLike[str] | None = None, fail_on: str = "low") -> Report:
+    """``shg-check detect`` as a Report every writer renders: the groups in the feeds; with ``responses``
+    (response record files or folders) each group is checked for escalation (the responses' own rules are not);
+    without, every group is 'not checked' and needs a look."""
+    from .pseudonymise import collect_child_ids, load_key, pseudonymise_report
+
+    rules_dir = Path(rules_dir or DEFAULT_RULES)
+    if not rules_dir.is_dir():
+        raise ConfigError(f"{rules_dir}: rules directory not found")
+    params = load_parameters(rules_dir / PARAMETERS_FILE, Path(params_file) if params_file else None)
+    as_of = as_of or dt.date.today()
+    key = load_key(pseudonymise_key_file) if pseudonymise_key_file else None
+    ruleset = load_detection_rules(rules_dir, params)
+    rulebook = Rulebook([], params, rules_dir, ruleset.digest,
+                        f"{len(ruleset.rules)} detection rules, sha256 {ruleset.digest[:12]}")
+    records, errors = [], []
+    if responses:
+        loaded = load_responses(responses)
+        records, errors = [r.data for r in loaded.records], list(loaded.errors)
+    found = find_groups(feeds, as_of, rules_dir, params, records if responses else None, ruleset)
+    report = Report(as_of, rulebook, [], errors + found.input_errors, groups=found.group_dicts(),
+                    detection=found.meta(), fail_on=fail_on)
+    if key is not None:
+        pseudonymise_report(report, key, collect_child_ids(records))
     return report
 
 

@@ -36,6 +36,22 @@ class Baseline:
     as_of: str
     digest: str
     gaps: dict[GapKey, dict]   # identity -> what the baseline said about it
+    key_fingerprint: str | None = None  # pseudonymisation.key_fingerprint of the baseline, if it was pseudonymised
+
+
+def check_key(baseline: Baseline, fingerprint: str | None) -> None:
+    """Refuse a baseline made with another pseudonymisation key, or with none when this run has one (and the
+    other way round): its gaps would not match, and its text could hold children's raw ids."""
+    if baseline.key_fingerprint == fingerprint:
+        return
+    if fingerprint and not baseline.key_fingerprint:
+        why = "was made without --pseudonymise (it may hold children's real ids)"
+    elif not fingerprint:
+        why = "was made with --pseudonymise; give the same key file to this run"
+    else:
+        why = "was made with another pseudonymisation key"
+    raise ConfigError(f"{baseline.source}: the baseline {why}; compare only reports made with the same key "
+                      "(or start a new baseline: run once without --baseline)")
 
 
 @lru_cache(maxsize=1)
@@ -45,9 +61,12 @@ def _report_validator() -> jsonschema.Draft202012Validator:
 
 
 def group_identity(group: dict) -> str:
-    gid = group.get("id")
-    if isinstance(gid, str) and gid:
-        return f"group:{gid}"
+    """``group:`` + the group's ``group_id`` (made from the feed's incident ids: the same with or without a
+    pseudonymisation key), else its sorted members."""
+    for name in ("group_id", "id"):
+        gid = group.get(name)
+        if isinstance(gid, str) and gid:
+            return f"group:{gid}"
     return "group:" + "+".join(sorted(str(m) for m in group.get("members") or []))
 
 
@@ -68,7 +87,10 @@ def baseline_gaps(doc: dict) -> dict[GapKey, dict]:
         ident = group_identity(group)
         for f in group.get("findings") or []:
             if f.get("status", "gap") == "gap" and f.get("rule"):
-                gaps[(ident, f["rule"])] = _describe(f, group=ident)
+                where = {"group": ident}
+                if isinstance(group.get("group_id"), str):
+                    where["group_id"] = group["group_id"]
+                gaps[(ident, f["rule"])] = _describe(f, **where)
     return gaps
 
 
@@ -85,7 +107,10 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
     if errors:
         where = "".join(f"/{p}" for p in errors[0].absolute_path) or "(the whole file)"
         raise ConfigError(f"{source}: the baseline is not a shg-check JSON report (first problem at {where})")
-    return Baseline(source, doc["as_of"], doc["ruleset"]["digest"], baseline_gaps(doc))
+    pseudo = doc.get("pseudonymisation")
+    fingerprint = pseudo.get("key_fingerprint") if isinstance(pseudo, dict) else None
+    return Baseline(source, doc["as_of"], doc["ruleset"]["digest"], baseline_gaps(doc),
+                    fingerprint if isinstance(fingerprint, str) else None)
 
 
 def apply_baseline(report, baseline: Baseline) -> None:

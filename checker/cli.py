@@ -30,7 +30,7 @@ EXIT_INPUT_ERRORS = 3
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  no gaps and no input errors
-  1  gaps found (unwaived, of at least the --fail-on severity)
+  1  gaps found (unwaived, of at least the --fail-on severity; --fail-on new: new since --baseline)
   2  usage or rule-configuration error (nothing checked)
   3  input errors (invalid records reported; the others checked)
   When several apply: 2 wins over 3, 3 wins over 1."""
@@ -50,15 +50,11 @@ def _date(ctx, param, value):
     return day
 
 
-def exit_code(report, fail_on: str = "low") -> int:
-    """3 for input errors; else 1 when an unwaived gap of at least ``fail_on`` severity exists; else 0."""
-    from .gating import failing_gaps
+def exit_code(report, fail_on: str | None = None) -> int:
+    """3 for input errors; else 1 when a gap fails under ``fail_on``; else 0 (from the one summary model)."""
+    from .gating import exit_code as model_exit_code
 
-    if report.input_errors:
-        return EXIT_INPUT_ERRORS
-    if failing_gaps(report, fail_on):
-        return EXIT_GAPS
-    return EXIT_OK
+    return model_exit_code(report, fail_on)
 
 
 class _ProgressBar:
@@ -121,6 +117,18 @@ def _install_sigterm() -> None:
         pass
 
 
+def _selection_options(func):
+    func = click.option("--local-authority", "local_authority", multiple=True, metavar="CODE",
+                        help="Check only responses of this local authority (repeatable).")(func)
+    func = click.option("--identified-to", "identified_to", callback=_date, metavar="YYYY-MM-DD",
+                        help="Check only responses identified on or before this date.")(func)
+    func = click.option("--identified-from", "identified_from", callback=_date, metavar="YYYY-MM-DD",
+                        help="Check only responses identified on or after this date.")(func)
+    func = click.option("--status", "status", type=click.Choice(["open", "closed"]),
+                        help="Check only open, or only closed, responses.")(func)
+    return func
+
+
 class _Group(click.Group):
     def main(self, *args, **kwargs):  # keep every failure a one-line error with exit code 2
         _install_sigterm()
@@ -177,13 +185,16 @@ def main() -> None:
                    "then gets only a one-line summary.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="PREVIOUS.json",
               help="A previous JSON report: mark each gap new or persisting, and list the resolved ones. "
-                   "A gap is identified by response_id + rule (groups: group id or members + rule).")
+                   "A gap is identified by response_id + rule (groups: group_id + rule). A file that does not exist "
+                   "yet is a first night: a warning, not an error.")
 @click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="YAML list of accepted gaps (response_id, rule, reason, approved_by, expires_on): shown as waived, "
-                   "not counted for the exit code until they expire (relative to --as-of).")
-@click.option("--fail-on", "fail_on", type=click.Choice(["high", "medium", "low", "never"]), default="low",
+              help="YAML list of accepted gaps (response_id or group, rule, reason, approved_by, and expires_on, "
+                   "which is required): shown as waived, not counted for the exit code until they expire "
+                   "(relative to --as-of).")
+@click.option("--fail-on", "fail_on", type=click.Choice(["high", "medium", "low", "never", "new"]), default="low",
               show_default=True,
-              help="Exit 1 only for an unwaived gap of at least this severity (low: any gap; never: gaps never fail).")
+              help="Exit 1 only for an unwaived gap of at least this severity (low: any gap; never: gaps never fail; "
+                   "new: only gaps new since --baseline, a ratchet).")
 @click.option("--pseudonymise", "key_file", type=click.Path(dir_okay=False), metavar="KEYFILE",
               help="Replace every child's id in every output by YP# + 16 hex digits of HMAC-SHA256 keyed with "
                    "KEYFILE's bytes (at least 16): stable across runs with the same key.")
@@ -196,8 +207,15 @@ def main() -> None:
 @click.option("--incidents", "incidents", multiple=True, type=click.Path(), metavar="FEED",
               help="Incident feed (.csv, .json, .jsonl, or a folder of them); repeatable. Finds possible groups "
                    "and reports whether a response escalated each (report 'groups').")
+@_selection_options
+@click.option("--csv-rows", "csv_rows", type=click.Choice(["gaps", "all"]), default="gaps", show_default=True,
+              help="CSV: only the gaps (and resolved gaps), or every finding.")
+@click.option("--history", "history_file", type=click.Path(dir_okay=False), metavar="DB",
+              help="Record this run in a SQLite history file (created if missing); see `shg-check history`. "
+                   "The HTML then shows the trend.")
 def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_file, fail_on, key_file,
-                  rules_dir, params_file, engine, incidents):
+                  rules_dir, params_file, engine, incidents, status, identified_from, identified_to,
+                  local_authority, csv_rows, history_file):
     """Check response records (files or folders of .json / .jsonl) and report gaps.
 
     \b
@@ -210,7 +228,11 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
     The same inputs and --as-of give byte-identical reports in every format."""
     from .outputs import refuse_overwrite
     from .reporting import FILENAMES, RENDERERS
+    from .selection import Selection
 
+    if fail_on == "new" and not baseline_file:
+        raise UsageError("--fail-on new needs --baseline (the previous night's JSON report)")
+    selection = Selection(status, identified_from, identified_to, tuple(local_authority))
     written = {}
     if output:
         written["--output"] = [output]
@@ -223,13 +245,22 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
         report = check(paths, as_of, rules_dir, params_file, engine,
                        progress=progress if progress.enabled else None,
                        waivers_file=waivers_file, baseline_file=baseline_file, pseudonymise_key_file=key_file,
-                       incidents=list(incidents) or None)
+                       incidents=list(incidents) or None, selection=selection, fail_on=fail_on)
     finally:
         progress.close()
-    code = exit_code(report, fail_on)
-    s = report.summary()
-    counts = (f"{s['responses_checked']} responses, {report.gap_count} gaps, "
-              f"{s['input_errors']} input errors")
+    report.csv_rows = csv_rows
+    if history_file:
+        from .history import History
+
+        with History(history_file) as hist:
+            hist.record(report)
+            report.history = hist.trend()
+    model = report.summary_model()
+    code = model.exit_code
+    counts = model.line()
+    if model.first_night:
+        click.echo(f"Warning: {baseline_file} does not exist yet: first night, no gap is new or persisting",
+                   err=True)
     text = RENDERERS[fmt](report)
     if output_dir:
         write_output_dir(output_dir, report)
@@ -244,8 +275,10 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
 
 DETECT_EXIT_HELP = """\b
 Exit codes:
-  0  no possible group found and no input errors
-  1  possible groups found (without response records, none is checked for escalation)
+  0  nothing needs action: no possible group found, or (with --responses) every group escalated in time
+     or not yet due, and no input errors
+  1  a group needs action: not escalated or escalated late (with --responses), or found but not checked
+     for escalation (without --responses: each needs a look)
   2  usage or rule-configuration error (nothing checked)
   3  input errors (invalid rows reported; the others used)"""
 
@@ -254,35 +287,59 @@ Exit codes:
 @click.argument("feeds", nargs=-1, required=True, type=click.Path())
 @click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
               help="The date of the run: later episodes are left out, and dates are judged from it. Default: today.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Report format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html", "csv", "markdown", "junit"]),
+              default="text", show_default=True, help="Report format (the same formats as check).")
 @click.option("--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the report to FILE (atomically) instead of standard output.")
+@click.option("--responses", "responses", multiple=True, type=click.Path(), metavar="PATH",
+              help="Response records (file or folder; repeatable): check each group for escalation, so escalated "
+                   "groups need no action.")
+@click.option("--pseudonymise", "key_file", type=click.Path(dir_okay=False), metavar="KEYFILE",
+              help="Replace every child's id by its keyed pseudonym, as check does.")
+@click.option("--fail-on", "fail_on", type=click.Choice(["high", "medium", "low", "never"]), default="low",
+              show_default=True, help="With --responses: exit 1 only for group gaps of at least this severity.")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=str(DEFAULT_RULES),
               show_default=True, help="Folder of rules (detection rules in its detection/ folder) and parameters.yaml.")
 @click.option("--params", "params_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="The partnership's parameter overrides (YAML: parameters: {name: value}).")
-def detect_command(feeds, as_of, fmt, output, rules_dir, params_file):
+def detect_command(feeds, as_of, fmt, output, responses, key_file, fail_on, rules_dir, params_file):
     """Find possible self-harm groups in incident feeds (.csv, .json, .jsonl, or folders of them).
 
     No response records are read, so no group is checked for escalation: use
     `shg-check check RESPONSES --incidents FEED` for that.
 
     Example: shg-check detect feeds/ --as-of 2026-11-27 --format json --output groups.json"""
+    from .api import detect_report
     from .outputs import refuse_overwrite
-    from .reporting.groups_report import render_detection
+    from .reporting import RENDERERS
+    from .reporting.groups_report import render_detection_text
 
     if output:
-        refuse_overwrite({"--output": [output]}, feeds, {"--params file": params_file, "--rules folder": rules_dir})
-    result = detect(feeds, as_of, rules_dir, params_file)
-    text = render_detection(result, fmt)
+        refuse_overwrite({"--output": [output]}, [*feeds, *responses],
+                         {"--params file": params_file, "--rules folder": rules_dir, "--pseudonymise key file": key_file})
+    report = detect_report(feeds, as_of, rules_dir, params_file, list(responses) or None, key_file, fail_on)
+    text = render_detection_text(report) if fmt == "text" else RENDERERS[fmt](report)
+    model = report.summary_model()
     if output:
         write_atomic(output, text)
-        click.echo(f"wrote {output}: {len(result.groups)} possible groups, "
-                   f"{len(result.input_errors)} input errors", err=True)
+        click.echo(f"wrote {output}: {len(report.groups or [])} possible groups, "
+                   f"{len(report.input_errors)} input errors. Exit {model.exit_code}: {model.reason}", err=True)
     else:
         click.echo(text, nl=False)
-    sys.exit(EXIT_INPUT_ERRORS if result.input_errors else EXIT_GAPS if result.groups else EXIT_OK)
+    sys.exit(model.exit_code)
+
+
+@main.command("history")
+@click.argument("database", type=click.Path(dir_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--last", "last", type=click.IntRange(min=1), metavar="N", help="Only the last N runs (by as-of date).")
+def history_command(database, fmt, last):
+    """List the runs recorded with `check --history DB`: gaps by severity and section per night, new /
+    persisting / resolved / waived, exit codes, and how long gaps took to resolve."""
+    from .history import History, render_history
+
+    with History(database) as hist:
+        click.echo(render_history(hist.trend(last), fmt), nl=False)
 
 
 @main.command("validate", epilog=EXIT_CODES_HELP)

@@ -1,18 +1,21 @@
-"""Which gaps make a run fail (``--fail-on``): unwaived gaps of at least a given severity."""
+"""Which gaps make a run fail (``--fail-on``), and the exit code: both read from the one summary model.
+
+``--fail-on high | medium | low``: unwaived gaps (responses' and groups') of at
+least that severity; ``never``: gaps never fail; ``new``: only unwaived gaps that
+are new since ``--baseline`` (a ratchet: persisting gaps are reported, not failed).
+"""
 from __future__ import annotations
 
-from .api import SEVERITIES, Report
+from .summary import FAIL_ON, summarise
 
-FAIL_ON = ("high", "medium", "low", "never")
+__all__ = ["FAIL_ON", "exit_code", "failing_gaps"]
 
 
-def failing_gaps(report: Report, fail_on: str = "low") -> int:
-    """How many unwaived gaps (responses' and groups') are at least as severe as ``fail_on``."""
-    if fail_on == "never":
-        return 0
-    allowed = set(SEVERITIES[: SEVERITIES.index(fail_on) + 1])
-    n = sum(1 for r in report.responses for f in r.findings
-            if f.status == "gap" and not f.waived and f.severity in allowed)
-    n += sum(1 for g in report.groups or [] for f in g.get("findings") or []
-             if f.get("status", "gap") == "gap" and not f.get("waived") and f.get("severity", "high") in allowed)
-    return n
+def failing_gaps(report, fail_on: str | None = None) -> int:
+    """How many gaps fail the run under ``fail_on`` (default: the report's own)."""
+    return summarise(report, fail_on).failing
+
+
+def exit_code(report, fail_on: str | None = None) -> int:
+    """3 for input errors; else 1 when a gap fails; else 0."""
+    return summarise(report, fail_on).exit_code

@@ -7,7 +7,21 @@ key can tell which child is meant. Children's ids are collected from the
 records (``young_people[].id``, ``connections[].to``,
 ``information_sharing.school_meetings[].young_person``) and from group members;
 they are replaced wherever a report holds them: missing codes, messages,
-group members and group findings.
+group members and group findings, and the baseline's resolved gaps.
+
+Ids inside text are replaced only where they stand as an id: an id made of
+digits only (``7``) is replaced only in a list (after ``: ``, ``, `` or ``(``
+and before ``,``, ``.``, ``)`` or the end), never in a count or a date.
+Evidence pointers (``/young_people/1/id``) hold positions, never ids: their
+number segments are never rewritten.
+
+Free text typed into a waivers file (``reason``, ``approved_by``) is not
+printed in a pseudonymised report: it could name a child. The report says the
+reason is withheld; the waivers file keeps it.
+
+A pseudonymised report records ``pseudonymisation.key_fingerprint`` (16 hex
+digits of HMAC-SHA256 of a fixed text with the key): a baseline made without the
+key, or with another key, is refused (see checker/baseline.py).
 """
 from __future__ import annotations
 
@@ -39,6 +53,15 @@ def pseudonym(key: bytes, child_id: str) -> str:
     return PREFIX + hmac.new(key, child_id.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
+WITHHELD = "(withheld: a pseudonymised report does not print text typed into the waivers file)"
+# waiver_note (checker/reporting/rows.py) words a withheld waiver as "...waivers file; withheld: ..."
+
+
+def key_fingerprint(key: bytes) -> str:
+    """Tells keys apart without revealing them: the same key gives the same fingerprint."""
+    return hmac.new(key, b"shg-check pseudonymisation key fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
 def _ids_of(value: Any) -> list[str]:
     return [value] if isinstance(value, str) and value else []
 
@@ -67,8 +90,15 @@ class Pseudonymiser:
         self.ids = {i for i in child_ids if i}
         self.map = {i: pseudonym(key, i) for i in self.ids}
         # longest first, and never inside a longer id-like token (YP-1 inside YP-10)
-        alternatives = "|".join(re.escape(i) for i in sorted(self.ids, key=lambda i: (-len(i), i)))
-        self._in_text = re.compile(rf"(?<![\w\-#])(?:{alternatives})(?![\w\-])") if self.ids else None
+        wordy = sorted((i for i in self.ids if not _bare(i)), key=lambda i: (-len(i), i))
+        bare = sorted((i for i in self.ids if _bare(i)), key=lambda i: (-len(i), i))
+        patterns = []
+        if wordy:
+            patterns.append(rf"(?<![\w\-#])(?:{'|'.join(re.escape(i) for i in wordy)})(?![\w\-])")
+        if bare:  # digits-only (or symbol-only) ids: only as a list item, never a count, a date or a time
+            patterns.append(rf"(?:(?<=: )|(?<=, )|(?<=\())(?:{'|'.join(re.escape(i) for i in bare)})"
+                            rf"(?=,|\.(?!\w)|\)|$)")
+        self._in_text = re.compile("|".join(patterns)) if patterns else None
 
     def code(self, value: str) -> str:
         return self.map.get(value, value)
@@ -77,6 +107,12 @@ class Pseudonymiser:
         if not self._in_text or not isinstance(value, str):
             return value
         return self._in_text.sub(lambda m: self.map[m.group(0)], value)
+
+    def pointer(self, value: str) -> str:
+        """A JSON pointer: only segments that are exactly a (non-numeric) id are replaced."""
+        if not isinstance(value, str):
+            return value
+        return "/".join(seg if seg.isdigit() else self.map.get(seg, seg) for seg in value.split("/"))
 
     def deep(self, value: Any) -> Any:
         """Every string in a JSON-like value: exact ids replaced, ids inside text replaced."""
@@ -89,8 +125,48 @@ class Pseudonymiser:
         return value
 
 
+def _bare(child_id: str) -> bool:
+    return not any(ch.isalpha() for ch in child_id)
+
+
+def withhold_waiver(w: dict | None) -> dict | None:
+    """A waiver as a pseudonymised report shows it: dates kept, typed text withheld."""
+    if not isinstance(w, dict):
+        return w
+    out = dict(w)
+    for name in ("reason", "approved_by"):
+        if name in out:
+            out[name] = WITHHELD
+    return out
+
+
+def _group(p: Pseudonymiser, group: dict) -> dict:
+    out = {}
+    for k, v in group.items():
+        if k == "findings" and isinstance(v, list):
+            out[k] = [_group_finding(p, f) for f in v]
+        else:
+            out[k] = p.deep(v)
+    return out
+
+
+def _group_finding(p: Pseudonymiser, f: Any) -> Any:
+    if not isinstance(f, dict):
+        return p.deep(f)
+    out = {}
+    for k, v in f.items():
+        if k == "evidence" and isinstance(v, list):
+            out[k] = [p.pointer(e) for e in v]
+        elif k in ("waived", "waiver_expired"):
+            out[k] = withhold_waiver(v)
+        else:
+            out[k] = p.deep(v)
+    return out
+
+
 def pseudonymise_report(report, key: bytes, child_ids: Iterable[str]) -> None:
-    """Replace children's ids in ``report`` in place (findings, groups)."""
+    """Replace children's ids in ``report`` in place (findings, groups, resolved baseline gaps), withhold
+    waiver text, and record the key's fingerprint."""
     ids = set(child_ids)
     for group in report.groups or []:
         ids.update(m for m in group.get("members") or [] if isinstance(m, str))
@@ -101,6 +177,14 @@ def pseudonymise_report(report, key: bytes, child_ids: Iterable[str]) -> None:
             f.unknown = sorted(p.code(c) for c in f.unknown)
             f.pending = sorted(p.code(c) for c in f.pending)
             f.message = p.text(f.message)
-            f.evidence = [p.text(e) for e in f.evidence]
+            f.evidence = [p.pointer(e) for e in f.evidence]
+            f.waived = withhold_waiver(f.waived)
+            f.waiver_expired = withhold_waiver(f.waiver_expired)
     if report.groups is not None:
-        report.groups = [p.deep(g) for g in report.groups]
+        report.groups = [_group(p, g) for g in report.groups]
+    if report.resolved:
+        report.resolved = [p.deep(r) for r in report.resolved]
+    if report.waivers is not None:
+        report.waivers = {k: ([withhold_waiver(p.deep(w)) for w in v] if isinstance(v, list) else v)
+                          for k, v in report.waivers.items()}
+    report.pseudonymisation = {"key_fingerprint": key_fingerprint(key)}

@@ -9,7 +9,11 @@ A waivers file is YAML, validated against ``checker/schemas/waivers.schema.json`
         approved_by: Partnership quality lead
         expires_on: 2026-12-31
 
-A waiver applies to the gap of ``rule`` on ``response_id`` up to and including
+A waiver may name a possible group instead of a response: ``group: G-1a2b3c4d5e6f``
+(the ``group_id`` of the JSON report) with rule ``group-escalated`` or
+``group-escalated-in-time``. ``expires_on`` is required: no waiver is for ever.
+
+A waiver applies to the gap of ``rule`` on ``response_id`` (or ``group``) up to and including
 ``expires_on`` (compared with ``--as-of``). A waived gap keeps status ``gap``
 and gains ``waived: {reason, approved_by, expires_on}``; it does not count for
 the exit code. From the day after expiry the gap counts again and carries
@@ -33,6 +37,7 @@ from .validation import FORMAT_CHECKER, date_message
 from .yamlio import parse_yaml, read_config_bytes
 
 FIELDS = ("reason", "approved_by", "expires_on")
+GROUP_RULES = ("group-escalated", "group-escalated-in-time")
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,17 @@ class Waiver:
     reason: str
     approved_by: str
     expires_on: dt.date
+    group: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (f"group:{self.group}" if self.group else self.response_id, self.rule)
 
     def to_dict(self) -> dict:
         return {"reason": self.reason, "approved_by": self.approved_by, "expires_on": self.expires_on.isoformat()}
+
+    def where(self) -> dict:
+        return {"group": self.group} if self.group else {"response_id": self.response_id}
 
 
 @dataclass(frozen=True)
@@ -73,9 +86,11 @@ def _plain(value):
 def _entry_name(index: int, entry: object) -> str:
     name = f"entry {index + 1}"
     if isinstance(entry, dict):
-        rid, rule = entry.get("response_id"), entry.get("rule")
+        rid, rule, group = entry.get("response_id"), entry.get("rule"), entry.get("group")
         if isinstance(rid, str) and isinstance(rule, str):
             name += f" (response {rid}, rule {rule})"
+        elif isinstance(group, str) and isinstance(rule, str):
+            name += f" (group {group}, rule {rule})"
     return name
 
 
@@ -84,12 +99,16 @@ def _problem(err: jsonschema.ValidationError) -> str:
     last = err.absolute_path[-1] if err.absolute_path else None
     field = last if isinstance(last, str) else ""
     if err.validator == "type" and not field:
-        return "must be a mapping of response_id, rule, reason, approved_by and expires_on"
+        return "must be a mapping of response_id (or group), rule, reason, approved_by and expires_on"
+    if err.validator == "oneOf":
+        if isinstance(err.instance, dict) and "response_id" in err.instance and "group" in err.instance:
+            return "give either response_id or group, not both"
+        return "missing response_id (or group)"
     if err.validator == "required":
         missing = [p for p in err.validator_value if isinstance(err.instance, dict) and p not in err.instance]
         return f"missing {', '.join(missing)}"
     if err.validator == "additionalProperties":
-        return "has a field that is not response_id, rule, reason, approved_by or expires_on"
+        return "has a field that is not response_id, group, rule, reason, approved_by or expires_on"
     if err.validator == "pattern" or (err.validator == "type" and field in FIELDS):
         return f"{field} must not be empty" if err.validator == "pattern" else f"{field} must be text"
     if err.validator == "format":
@@ -121,6 +140,8 @@ def load_waivers(path: str | os.PathLike[str], rulebook=None) -> Waivers:
     problems: list[str] = []
     for err in sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
         path_ = list(err.absolute_path)
+        if err.validator == "oneOf" and not isinstance(err.instance, dict):
+            continue  # "must be a mapping" says it
         if len(path_) >= 2 and path_[0] == "waivers" and isinstance(path_[1], int):
             problems.append(f"{source}: waiver {_entry_name(path_[1], entries[path_[1]])}: {_problem(err)}")
         else:
@@ -131,14 +152,18 @@ def load_waivers(path: str | os.PathLike[str], rulebook=None) -> Waivers:
     seen: dict[tuple[str, str], int] = {}
     waivers = []
     for i, e in enumerate(entries):
-        key = (e["response_id"], e["rule"])
-        if known is not None and e["rule"] not in known:
+        w = Waiver(e.get("response_id", ""), e["rule"], e["reason"].strip(), e["approved_by"].strip(),
+                   dt.date.fromisoformat(e["expires_on"]), e.get("group", ""))
+        if w.group and e["rule"] not in GROUP_RULES:
+            problems.append(f"{source}: waiver {_entry_name(i, e)}: a group's gap is of rule "
+                            f"{' or '.join(GROUP_RULES)}")
+        elif not w.group and known is not None and e["rule"] not in known:
             problems.append(f"{source}: waiver {_entry_name(i, e)}: no rule has this id")
-        if key in seen:
-            problems.append(f"{source}: waiver {_entry_name(i, e)}: the same gap is already waived by entry {seen[key]}")
-        seen.setdefault(key, i + 1)
-        waivers.append(Waiver(e["response_id"], e["rule"], e["reason"].strip(), e["approved_by"].strip(),
-                              dt.date.fromisoformat(e["expires_on"])))
+        if w.key in seen:
+            problems.append(f"{source}: waiver {_entry_name(i, e)}: the same gap is already waived by entry "
+                            f"{seen[w.key]}")
+        seen.setdefault(w.key, i + 1)
+        waivers.append(w)
     if problems:
         raise ConfigError("invalid waivers:\n  " + "\n  ".join(problems))
     return Waivers(source, tuple(waivers))
@@ -146,22 +171,35 @@ def load_waivers(path: str | os.PathLike[str], rulebook=None) -> Waivers:
 
 def apply_waivers(report, waivers: Waivers) -> None:
     """Mark the gaps the waivers accept (or whose waiver has expired); record expired and unused waivers."""
-    by_key = {(w.response_id, w.rule): w for w in waivers.entries}
+    by_key = {w.key: w for w in waivers.entries}
     used: set[tuple[str, str]] = set()
     expired = []
+
+    def mark(w: Waiver) -> tuple[str, dict] | None:
+        used.add(w.key)
+        if report.as_of <= w.expires_on:
+            return "waived", w.to_dict()
+        expired.append({**w.where(), "rule": w.rule, **w.to_dict()})
+        return "waiver_expired", w.to_dict()
+
     for result in report.responses:
         for finding in result.findings:
             w = by_key.get((result.response_id, finding.rule))
             if w is None or finding.status != "gap":
                 continue
-            used.add((w.response_id, w.rule))
-            if report.as_of <= w.expires_on:
-                finding.waived = w.to_dict()
-            else:
-                finding.waiver_expired = w.to_dict()
-                expired.append({"response_id": w.response_id, "rule": w.rule, **w.to_dict()})
-    unused = [{"response_id": w.response_id, "rule": w.rule, **w.to_dict()}
-              for w in sorted(waivers.entries, key=lambda w: (w.response_id, w.rule))
-              if (w.response_id, w.rule) not in used]
+            name, value = mark(w)
+            setattr(finding, name, value)
+    for group in report.groups or []:
+        gid = group.get("group_id")
+        for finding in group.get("findings") or []:
+            w = by_key.get((f"group:{gid}", finding.get("rule")))
+            if w is None or finding.get("status") != "gap":
+                continue
+            name, value = mark(w)
+            finding[name] = value
+    unused = [{**w.where(), "rule": w.rule, **w.to_dict()}
+              for w in sorted(waivers.entries, key=lambda w: w.key)
+              if w.key not in used]
     report.waivers = {"source": waivers.source, "entries": len(waivers.entries),
-                      "expired": sorted(expired, key=lambda e: (e["response_id"], e["rule"])), "unused": unused}
+                      "expired": sorted(expired, key=lambda e: (e.get("response_id") or e.get("group", ""), e["rule"])),
+                      "unused": unused}

@@ -53,7 +53,7 @@ def test_a_fixed_record_s_gap_is_resolved_in_every_format(tmp_path, baseline_fil
     finding = next(f for r in doc["responses"] if r["response_id"] == "R-2026-002" for f in r["findings"]
                    if f["rule"] == "scoping-required-roles")
     assert (finding["status"], finding["delta"]) == ("met", "resolved")
-    rows = list(csv.DictReader(io.StringIO(RENDERERS["csv"](report))))
+    rows = list(csv.DictReader(io.StringIO(RENDERERS["csv"](report).lstrip("\ufeff"))))
     assert [(r["response_id"], r["rule"], r["status"]) for r in rows if r["delta"] == "resolved"] == [
         ("R-2026-002", "scoping-required-roles", "met")]
     still_gaps = [r["delta"] for r in rows if r["status"] == "gap"]
@@ -88,9 +88,9 @@ def test_new_gap_and_a_response_no_longer_checked(tmp_path, baseline_file):
     assert [(r["response_id"], r["rule"], r["now"]) for r in doc["delta"]["resolved"]] == [
         ("R-2026-003", "referral-content", "not_checked"), ("R-2026-003", "referral-via-ifd-mash", "not_checked"),
         ("R-2026-003", "scoping-meeting-timely", "not_checked")]
-    rows = list(csv.DictReader(io.StringIO(RENDERERS["csv"](report))))
+    rows = list(csv.DictReader(io.StringIO(RENDERERS["csv"](report).lstrip("\ufeff"))))
     gone = [r for r in rows if r["response_id"] == "R-2026-003"]
-    assert [(r["status"], r["delta"]) for r in gone] == [("", "resolved")] * 3
+    assert [(r["status"], r["delta"]) for r in gone] == [("not_checked", "resolved")] * 3
     assert "this response or rule was not checked in this run" in gone[0]["message"]
     assert "not checked in this run" in RENDERERS["html"](report)
 
@@ -102,12 +102,12 @@ def test_cli_baseline_round_trip(tmp_path):
     second = run_cli("check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--baseline", str(tmp_path / "night1.json"),
                      "--format", "csv")
     assert second.returncode == 1
-    rows = list(csv.DictReader(io.StringIO(second.stdout)))
+    rows = list(csv.DictReader(io.StringIO(second.stdout.lstrip("\ufeff"))))
     assert {r["delta"] for r in rows if r["status"] == "gap"} == {"persisting"}
 
 
 @pytest.mark.parametrize("content, message", [
-    (None, "cannot read the baseline report"),
+    ("", "the baseline is not a JSON file (give a report written with --format json)"),
     ("not json", "the baseline is not a JSON file (give a report written with --format json)"),
     ('{"responses": []}', "the baseline is not a shg-check JSON report (first problem at (the whole file))"),
 ])
@@ -135,17 +135,19 @@ def test_group_gaps_have_an_identity():
 def test_group_findings_get_a_delta(baseline_file):
     report = check([SAMPLE], AS_OF)
     report.groups = [
-        {"members": ["YP-1", "YP-2"], "escalated": False, "findings": [{"rule": "group-escalated", "severity": "high",
+        {"group_id": "G-1", "members": ["YP-1", "YP-2"], "escalated": False, "findings": [{"rule": "group-escalated", "severity": "high",
                                                                          "status": "gap", "message": "m"}]},
-        {"members": ["YP-3", "YP-4"], "escalated": False, "findings": [{"rule": "group-escalated", "status": "met"},
+        {"group_id": "G-2", "members": ["YP-3", "YP-4"], "escalated": False, "findings": [{"rule": "group-escalated", "status": "met"},
                                                                         {"message": "no rule"}]},
     ]
     baseline = load_baseline(baseline_file)
-    baseline.gaps[("group:YP-3+YP-4", "group-escalated")] = {"group": "group:YP-3+YP-4", "rule": "group-escalated"}
+    baseline.gaps[("group:G-2", "group-escalated")] = {"group": "group:G-2", "group_id": "G-2",
+                                                       "rule": "group-escalated"}
     apply_baseline(report, baseline)
     assert report.groups[0]["findings"][0]["delta"] == "new"
     assert report.groups[1]["findings"][0]["delta"] == "resolved"
-    assert report.summary()["gaps_new"] == 0   # the summary counts responses' gaps; groups show their own
+    assert report.summary()["gaps_new"] == 1   # the summary counts groups' gaps with the responses'
+    assert report.summary()["gaps_persisting"] == 15
     assert "**high** **NEW** m" in RENDERERS["markdown"](report)
     assert [r["rule"] for r in report.resolved] == ["group-escalated"]
 

@@ -43,7 +43,7 @@ def test_json_report_to_stdout_is_valid_and_names_the_police_gap():
 def test_compliant_response_alone_exits_zero():
     result = run("check", COMPLETE, "--as-of", "2026-11-27")
     assert result.exit_code == EXIT_OK, result.output
-    assert "R-2026-001 (closed, identified 2026-03-02): 0 gap(s)" in result.stdout
+    assert "R-2026-001 (closed, identified 2026-03-02): 0 gaps, 0 pending" in result.stdout
 
 
 def test_text_report_lists_gaps_per_response():

@@ -18,7 +18,7 @@ from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, run_cli, sample_records
 def test_help_documents_the_new_options():
     out = CliRunner().invoke(main, ["check", "--help"]).output
     for option in ("--output-dir DIR", "--baseline PREVIOUS.json", "--waivers FILE", "--fail-on",
-                   "[high|medium|low|never]", "--pseudonymise KEYFILE", "[text|json|html|csv|markdown|junit]"):
+                   "[high|medium|low|never|new]", "--pseudonymise KEYFILE", "[text|json|html|csv|markdown|junit]"):
         assert option in out
 
 
@@ -63,7 +63,7 @@ def test_input_errors_still_win_over_fail_on(tmp_path):
 
 
 @pytest.mark.parametrize("fmt, start", [
-    ("html", "<!DOCTYPE html>"), ("csv", "response_id,group,rule,"), ("markdown", "# Self-harm groups"),
+    ("html", "<!DOCTYPE html>"), ("csv", "\ufeffkind,response_id,group_id,"), ("markdown", "# Self-harm groups"),
     ("junit", '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites'), ("json", "{"), ("text", "shg-check gap"),
 ])
 def test_each_format_to_stdout_and_to_a_file(tmp_path, fmt, start):

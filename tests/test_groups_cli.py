@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,7 +87,9 @@ def test_group_gaps_count_towards_the_report(report):
     assert response_gaps == 14
     assert report.gap_count == response_gaps + 4  # F, G, L unescalated and B late
     s = report.summary()
-    assert (s["groups"], s["groups_unescalated"]) == (7, 4)
+    # not escalated (F, G, L) is not the same as needing action (F, G, L and B, escalated late); K is not yet due
+    assert (s["groups"], s["groups_unescalated"], s["groups_needing_action"]) == (7, 3, 4)
+    assert s["gaps"] == report.gap_count == 19 and s["gaps_in_groups"] == 4
 
 
 def test_json_report_with_groups_matches_the_report_schema(report):
@@ -99,14 +102,18 @@ def test_text_report_lists_unescalated_groups_first(report):
     from checker.reporting.text_report import render_text
     text = render_text(report)
     section = text[text.index("Possible self-harm groups\n"):text.index("\nResponses\n")]
-    heads = [line.split(":")[0].strip() for line in section.splitlines() if line.startswith("  ") and
-             not line.startswith("   ")]
-    assert heads == ["NOT ESCALATED"] * 3 + ["NOT YET ESCALATED (not yet due)", "ESCALATED LATE", "ESCALATED",
+    heads = [line.split(":")[0].strip().rsplit(" G-", 1)[0] for line in section.splitlines()
+             if line.startswith("  ") and not line.startswith("   ")]
+    # those needing action first (not escalated, then escalated late), the high ones before the low signal
+    assert heads == ["NOT ESCALATED"] * 3 + ["ESCALATED LATE", "NOT YET ESCALATED (not yet due)", "ESCALATED",
                                              "ESCALATED"]
-    assert "Possible self-harm groups in the incident feeds: 7; not escalated: 3; escalated late: 1; " \
-           "not yet due: 1" in text
-    assert "  NOT ESCALATED: connected group of 3 (YP-G01, YP-G02, YP-G03), 2026-09-10 to 2026-10-05 " \
+    assert "Possible self-harm groups in the incident feeds: 7; need action: 4 (not escalated: 3; escalated " \
+           "late: 1); not yet due: 1" in text
+    assert ": connected children group of 3 (YP-G01, YP-G02, YP-G03), 2026-09-10 to 2026-10-05 " \
            "[high, connected-group]" in section
+    severities = [line.rsplit("[", 1)[1].split(",")[0] for line in section.splitlines()
+                  if line.startswith("  NOT ESCALATED")]
+    assert severities == ["high", "high", "low"]
     assert "      GAP [high] section 2 (2-P2) group-escalated-in-time" in section
 
 
@@ -150,7 +157,7 @@ def test_check_with_incidents_json(tmp_path):
                  "--engine", "python", "--output", str(out))
     assert result.exit_code == 1
     doc = json.loads(out.read_text())
-    assert len(doc["groups"]) == 7 and doc["summary"]["groups_unescalated"] == 4
+    assert len(doc["groups"]) == 7 and doc["summary"]["groups_needing_action"] == 4
     assert {"members", "basis", "first_date", "escalated"} <= doc["groups"][0].keys()
 
 
@@ -163,7 +170,8 @@ def test_check_with_incidents_is_exit_1_for_group_gaps_alone(tmp_path):
     assert run("check", str(record), "--as-of", "2026-11-27", "--engine", "python").exit_code == 0
     result = run("check", str(record), "--incidents", str(feed), "--as-of", "2026-11-27", "--engine", "python")
     assert result.exit_code == 1
-    assert "NOT ESCALATED: same_setting group of 2 (YP-1, YP-2)" in result.stdout
+    assert ": same setting group of 2 (YP-1, YP-2)" in result.stdout
+    assert "NOT ESCALATED G-" in result.stdout
 
 
 def test_check_with_a_bad_feed_row_is_exit_3(tmp_path):
@@ -186,7 +194,7 @@ def test_detect_text_and_exit_codes(tmp_path):
     assert "Possible groups: 7 (not checked for escalation: no response records were given)" in result.stdout
     assert "Incidents read: 22; episodes of children counted: 21; left out: 1 at adult age, 0 after the as-of date" \
            in result.stdout
-    assert result.stdout.count("NOT CHECKED FOR ESCALATION:") == 7
+    assert result.stdout.count("NOT CHECKED FOR ESCALATION G-") == 7
     assert run("detect", FEED, "--as-of", "2026-02-01").exit_code == 0  # nothing had happened yet
     feed = tmp_path / "feed.csv"
     feed.write_text(HEADER + "I-1,YP-1,,,2026-03-02,S1,,\n")
@@ -199,10 +207,13 @@ def test_detect_json_to_a_file(tmp_path):
     out = tmp_path / "groups.json"
     result = run("detect", FEED, "--as-of", "2026-11-27", "--format", "json", "--output", str(out))
     assert result.exit_code == 1
-    assert result.stderr == f"wrote {out}: 7 possible groups, 0 input errors\n"
+    assert result.stderr == (f"wrote {out}: 7 possible groups, 0 input errors. Exit 1: 7 possible groups not "
+                             "checked for escalation (no response records given): each needs a look\n")
     doc = json.loads(out.read_text())
-    assert doc["summary"] == {"groups": 7, "groups_by_escalation": {"not_checked": 7}, "group_gaps": 0,
-                              "input_errors": 0}
+    s = doc["summary"]
+    assert (s["groups"], s["groups_by_escalation"], s["gaps"], s["input_errors"], s["groups_not_checked"]) == \
+        (7, {"not_checked": 7}, 0, 0, 7)
+    assert doc["responses"] == [] and doc["detection"]["incidents_read"] == 22
     assert all(g["escalated"] is None and g["findings"] == [] for g in doc["groups"])
     assert any(p["name"] == "pair_window_days" and p["source"] == "local default" for p in doc["parameters"])
 
@@ -229,4 +240,25 @@ def test_check_with_incidents_as_a_subprocess():
     proc = subprocess.run([sys.executable, "-m", "checker.cli", "check", EXPORT, "--incidents", FEED,
                            "--as-of", "2026-11-27", "--engine", "python"], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 1, proc.stderr
-    assert "ESCALATED LATE: connected group of 3 (YP-B01, YP-B02, YP-B03)" in proc.stdout
+    assert "ESCALATED LATE G-41cc2fc770bf: connected children group of 3 (YP-B01, YP-B02, YP-B03)" in proc.stdout
+
+
+def test_detect_exit_code_reflects_only_what_needs_action(tmp_path):
+    """Was: detect exited 1 whenever any group existed, even an escalated one."""
+    alone = run("detect", FEED, "--as-of", "2026-03-10")
+    assert alone.exit_code == 1 and "1 possible group not checked for escalation" in alone.stdout
+    with_responses = run("detect", FEED, "--as-of", "2026-03-10", "--responses", EXPORT)
+    assert with_responses.exit_code == 0, with_responses.stdout
+    assert "ESCALATED G-157d58d879aa" in with_responses.stdout
+    later = run("detect", FEED, "--as-of", "2026-11-27", "--responses", EXPORT, "--format", "json")
+    assert later.exit_code == 1 and json.loads(later.stdout)["summary"]["groups_needing_action"] == 4
+
+
+def test_detect_has_every_format_and_pseudonymises(tmp_path):
+    key = tmp_path / "k"
+    key.write_bytes(b"0123456789abcdef-partnership-key")
+    for fmt in ("text", "json", "html", "csv", "markdown", "junit"):
+        result = run("detect", FEED, "--as-of", "2026-11-27", "--format", fmt, "--pseudonymise", str(key))
+        assert result.exit_code == 1, fmt
+        assert "YP#" in result.stdout, fmt
+        assert not re.search(r"YP-[A-Z]\d\d", result.stdout), fmt

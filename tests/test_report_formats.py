@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 import xml.etree.ElementTree as ET
 
@@ -44,22 +45,33 @@ def test_neutralise_formula_like_cells(value, expected):
     assert neutralise(value) == expected
 
 
-def test_csv_one_row_per_finding_with_joined_codes(sample_report):
-    rows = list(csv.DictReader(io.StringIO(render_csv(sample_report))))
+def _csv(text: str) -> list[dict]:
+    assert text.startswith("\ufeff")   # a byte-order mark, so Excel reads UTF-8
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def test_csv_gaps_only_by_default_every_finding_on_request(sample_report):
+    rows = _csv(render_csv(sample_report))
     assert tuple(rows[0].keys()) == COLUMNS
-    assert len(rows) == sum(len(r.findings) for r in sample_report.responses) == \
-        len(sample_report.rulebook.rules) * len(sample_records()) == 48 * 10
+    assert len(rows) == len(SAMPLE_GAPS) == 15
     gap = next(r for r in rows if (r["response_id"], r["rule"]) == ("R-2026-002", "scoping-required-roles"))
     assert gap["status"] == "gap" and gap["severity"] == "high" and gap["section"] == "4" and gap["clause"] == "4-P2"
+    assert (gap["kind"], gap["response_status"], gap["identified_on"]) == ("response", "open", "2026-10-05")
+    assert gap["clause_text"] == "Required attendees at the meeting:"
     assert gap["missing"] == "cic_specialist_nurse;police"
     assert gap["evidence"] == "/meetings/0/attendees"
     assert (gap["waived"], gap["waiver_expired"], gap["delta"]) == ("no", "no", "")
     assert {(r["response_id"], r["rule"]) for r in rows if r["status"] == "gap"} == SAMPLE_GAPS
+    sample_report.csv_rows = "all"
+    every = _csv(render_csv(sample_report))
+    assert len(every) == sum(len(r.findings) for r in sample_report.responses) == \
+        len(sample_report.rulebook.rules) * len(sample_records()) == 41 * 10
 
 
 def test_csv_neutralises_formula_like_cells_in_a_report():
     report = hostile_report(check([SAMPLE], AS_OF))
-    rows = list(csv.DictReader(io.StringIO(render_csv(report))))
+    report.csv_rows = "all"
+    rows = _csv(render_csv(report))
     gap = next(r for r in rows if r["response_id"] == "R-2026-002" and r["status"] == "gap")
     assert gap["message"].startswith("'=HYPERLINK(")
     assert gap["missing"] == "'-1+2;@SUM(A1)"
@@ -76,9 +88,9 @@ def test_markdown_overview(sample_report):
     assert md.startswith(f"# Self-harm groups: compliance report as of {AS_OF_TEXT}\n")
     gaps = [f for r in sample_report.responses for f in r.findings if f.status == "gap"]
     counts = {s: sum(f.severity == s for f in gaps) for s in ("high", "medium", "low")}
-    assert (f"| Gaps | {len(gaps)} (high {counts['high']}, medium {counts['medium']}, low {counts['low']}) |"
-            == "| Gaps | 14 (high 8, medium 5, low 1) |")
-    assert "| Gaps | 14 (high 8, medium 5, low 1) |" in md
+    assert (f"| Gaps | {len(gaps)} (high {counts['high']}, medium {counts['medium']}, low {counts['low']}): "
+            == "| Gaps | 15 (high 9, medium 4, low 2): ")
+    assert "| Gaps | 15 (high 9, medium 4, low 2): 15 in responses, 0 in possible groups |" in md
     assert "| 3 Response | 2 | 0 | 0 | 0 |" in md
     assert "| 4 Multi-Agency Response Group – Scoping Meeting | 1 | 0 | 0 | 0 |" in md
     assert "### R-2026-002\n\n- **high** `scoping-required-roles` (section 4, clause 4-P2): The scoping meeting " \
@@ -107,7 +119,7 @@ def test_junit_testcase_per_response_and_rule(sample_report):
     assert expected == (480, 14, 15, 0)
     assert (root.get("tests"), root.get("failures"), root.get("skipped"), root.get("errors")) == \
         tuple(str(n) for n in expected)
-    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    suites = {s.get("name"): s for s in root.findall("testsuite") if s.get("name") != "shg-check summary"}
     assert sorted(suites) == sorted(r["response_id"] for r in sample_records()) == [
         "R-2025-009", "R-2026-001", "R-2026-002", "R-2026-003", "R-2026-004", "R-2026-005", "R-2026-006",
         "R-2026-007", "R-2026-008", "R-2026-009"]
@@ -157,8 +169,9 @@ def test_html_is_self_contained_and_escaped():
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
-    for attr in ("src=", "href=", "@import", "url("):
+    for attr in ("src=", "@import", "url("):
         assert attr not in html
+    assert re.findall(r'href="([^#][^"]*)"', html) == []   # links only within the page
     assert "http://x" in html   # only as escaped text of the message, never a link
     # the chart and one timeline per response
     assert html.count("<svg") == 1 + len(report.responses) == 1 + len(sample_records()) == 1 + 10
@@ -166,11 +179,25 @@ def test_html_is_self_contained_and_escaped():
         assert html.count(f'aria-label="Timeline of {r.response_id}"') == 1, r.response_id
 
 
-def test_html_quotes_the_clause_each_gap_rests_on(sample_report):
+def test_html_quotes_the_clause_each_gap_rests_on_once(sample_report):
     html = render_html(sample_report)
-    clause = load_chapter().clause_text("3-P2")
+    chapter = load_chapter()
+    clause = chapter.clause_text("3-P2")
     assert clause.startswith("Agency requests for a Multi-Agency Response Group (Scoping) meeting")
-    assert f"Section 3, clause 3-P2: &ldquo;{clause}&rdquo;" in html
+    assert f'id="clause-3-P2"><span class="clause-id">3-P2</span> &ldquo;{clause}&rdquo;' in html
+    assert html.count(clause) == 1   # clause text once, findings link to it
+    assert '<a href="#clause-3-P2">clause 3-P2</a>' in html
+    # a list clause: the bullets naming the missing agencies are quoted, not only "Required attendees at the meeting:"
+    r2 = html[html.index('<span class="id">R-2026-002</span>'):]
+    r2 = r2[:r2.index("</article>")]
+    assert ('<a href="#clause-4-P2">clause 4-P2</a>, <a href="#clause-4-P2-B4">clause 4-P2-B4</a>, '
+            '<a href="#clause-4-P2-B8">clause 4-P2-B8</a>') in r2
+    assert chapter.clause_text("4-P2-B4") == "Police representative;"
+    assert "&ldquo;Police representative;&rdquo;" in html
+    # plain words: no raw codes in brackets, no JSON pointers shown as text, no "gap(s)"
+    assert "Missing: Children in Care Specialist Nurse, Police representative." in r2
+    assert "(cic_specialist_nurse)" not in html and "gap(s)" not in html
+    assert 'Where in the record: <span title="/meetings/0/attendees">meetings #1 › attendees</span>' in r2
     assert "Compliance by chapter section" in html and "4 Multi-Agency Response Group – Scoping Meeting" in html
     assert "<strong>2026-03-20</strong> Scoping meeting <span class=\"day\">(day 18)</span>" in html
     assert "Possible groups" not in html   # groups not asked for
@@ -188,16 +215,16 @@ def test_html_shows_unescalated_groups_first(sample_report):
         html = render_html(sample_report)
     finally:
         sample_report.groups = None
-    assert html.index("Possible groups nobody has escalated") < html.index("Gaps by severity")
+    assert html.index("Possible groups needing action") < html.index("Gaps in responses, by severity")
     assert "YP-Z1, YP-Z2, YP-Z3" in html and "Nobody asked for a scoping meeting." in html
     assert "YP-A01, YP-A02" not in html
-    assert "1 other group(s) found have a response." in html
+    assert "Other possible groups found: " in html
 
 
 def test_html_without_policy_file_shows_clause_ids(sample_report, monkeypatch, tmp_path):
     monkeypatch.setenv("SHG_CHECK_POLICY", str(tmp_path / "missing.yaml"))
     html = render_html(sample_report)
-    assert "Section 3, clause 3-P2</blockquote>" in html
+    assert '<span class="clause-id">3-P2</span> <span class="note">(clause text not available)</span>' in html
     assert load_chapter(tmp_path / "missing.yaml") == Chapter()
     (tmp_path / "list.yaml").write_text("- 1\n", encoding="utf-8")
     assert load_chapter(tmp_path / "list.yaml") == Chapter()
@@ -217,8 +244,9 @@ def test_same_inputs_give_byte_identical_outputs(tmp_path):
         proc = run_cli("check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--output-dir", str(out))
         assert proc.returncode == 1, proc.stderr
         assert proc.stdout == ""
-        assert proc.stderr == (f"wrote {out}/report.{{json,html,csv,md,junit.xml,txt}}: 10 responses, 14 gaps, "
-                               "0 input errors\n")
+        assert proc.stderr == (f"wrote {out}/report.{{json,html,csv,md,junit.xml,txt}}: 10 responses; 15 gaps "
+                               "(high 9, medium 4, low 2); 0 input errors. Exit 1: 15 unwaived gaps of any "
+                               "severity (--fail-on low)\n")
     names = sorted(p.name for p in first.iterdir())
     assert names == sorted(FILENAMES.values())
     for name in names:

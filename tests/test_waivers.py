@@ -58,8 +58,8 @@ def test_a_waived_gap_stays_a_gap_and_shows_its_reason(tmp_path):
     note = "waived until 2026-12-31 by Quality lead: Police attended the reconvened meeting two days later"
     for fmt in ("markdown", "html", "junit"):
         assert note in RENDERERS[fmt](report), fmt
-    assert ("R-2026-002,,scoping-required-roles,gap,high,4,4-P2," in RENDERERS["csv"](report)
-            and ",yes,Police attended the reconvened meeting two days later,Quality lead,2026-12-31,no,\r\n"
+    assert ("response,R-2026-002,,open,2026-10-05,LA-E06,high,gap,,4,4-P2,scoping-required-roles," in RENDERERS["csv"](report)
+            and ",yes,2026-12-31,no,Quality lead,Police attended the reconvened meeting two days later,"
             in RENDERERS["csv"](report))
     assert "GAP [high] WAIVED section 4" in RENDERERS["text"](report)
     assert "R-2026-001 `scoping-chair`: matches no current gap" in RENDERERS["markdown"](report)
@@ -116,13 +116,13 @@ def test_expired_waiver_fails_the_run_again(tmp_path):
     ("{response_id: R-1, rule: scoping-chair, reason: ok, approved_by: Q, expires_on: '2026-02-30'}",
      "waiver entry 1 (response R-1, rule scoping-chair): expires_on must be a real date in the form YYYY-MM-DD"),
     ("{response_id: R-1, rule: scoping-chair, reason: ok, approved_by: Q, expires_on: 2026-12-31, note: x}",
-     "waiver entry 1 (response R-1, rule scoping-chair): has a field that is not response_id, rule, reason, "
+     "waiver entry 1 (response R-1, rule scoping-chair): has a field that is not response_id, group, rule, reason, "
      "approved_by or expires_on"),
     ("{response_id: R-1, rule: no-such-rule, reason: ok, approved_by: Q, expires_on: 2026-12-31}",
      "waiver entry 1 (response R-1, rule no-such-rule): no rule has this id"),
     ("{rule: scoping-chair, reason: ok, approved_by: Q, expires_on: 2026-12-31}",
-     "waiver entry 1: missing response_id"),
-    ("[not, a, mapping]", "waiver entry 1: must be a mapping of response_id, rule, reason, approved_by and "
+     "waiver entry 1: missing response_id (or group)"),
+    ("[not, a, mapping]", "waiver entry 1: must be a mapping of response_id (or group), rule, reason, approved_by and "
                           "expires_on"),
     ("{response_id: [R-1], rule: scoping-chair, reason: ok, approved_by: Q, expires_on: 2026-12-31}",
      "waiver entry 1: response_id is not valid (type)"),

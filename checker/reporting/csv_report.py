@@ -1,9 +1,21 @@
-"""CSV: one row per finding, for a spreadsheet.
+"""CSV for spreadsheet users: by default one row per gap (``--csv-rows all``: one row per finding).
 
-Columns: response_id, group, rule, status, severity, section, clause, title,
+Gap rows are responses' and groups' gaps, then the baseline's gaps resolved
+since (``delta`` resolved). The file starts with a UTF-8 byte-order mark, so
+Excel shows accented letters and dashes right.
+
+Notices a reader must not miss (a baseline from another ruleset, a first
+night, a selection of responses) come first, as rows of kind ``notice`` with
+the text in ``message``.
+
+Columns, in the order an auditor sorts by: kind (response | group),
+response_id (for a group: the response that covers it, if any), group_id
+(the same id as the JSON report's ``groups[].group_id``), response_status
+(open | closed), identified_on, local_authority, severity, status, delta
+(new | persisting | resolved, with --baseline), section, clause, rule, title,
 message, missing (codes joined with ';'), evidence (JSON pointers joined with
-';'), waived (yes/no), waiver_reason, waiver_approved_by, waiver_expires_on,
-waiver_expired (yes/no), delta (new | persisting | resolved, with --baseline).
+';'), waived (yes/no), waiver_expires_on, waiver_expired (yes/no),
+waiver_approved_by, waiver_reason, clause_text (the chapter's words).
 
 Safe to open in a spreadsheet: a cell starting with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return is prefixed with an apostrophe, so it is shown as
@@ -15,12 +27,15 @@ import csv
 import io
 
 from ..api import Report
-from .rows import finding_rows
+from ..policy import load_chapter
+from ..summary import group_not_checked
+from .rows import finding_rows, waiver_note  # noqa: F401  (waiver_note: kept for callers)
 
-COLUMNS = ("response_id", "group", "rule", "status", "severity", "section", "clause", "title", "message",
-           "missing", "evidence", "waived", "waiver_reason", "waiver_approved_by", "waiver_expires_on",
-           "waiver_expired", "delta")
+COLUMNS = ("kind", "response_id", "group_id", "response_status", "identified_on", "local_authority", "severity",
+           "status", "delta", "section", "clause", "rule", "title", "message", "missing", "evidence", "waived",
+           "waiver_expires_on", "waiver_expired", "waiver_approved_by", "waiver_reason", "clause_text")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
 
 
 def neutralise(value: str) -> str:
@@ -28,15 +43,46 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+def csv_rows(report: Report, which: str | None = None) -> list[dict]:
+    """The rows the CSV holds: gaps (and resolved baseline gaps), or every finding with ``which='all'``."""
+    which = which or getattr(report, "csv_rows", "gaps")
+    rows = finding_rows(report)
+    if which == "all":
+        return rows
+    return [r for r in rows if r["status"] == "gap" or r["delta"] == "resolved"]
+
+
 def render_csv(report: Report) -> str:
+    chapter = load_chapter()
+    responses = {r.response_id: r for r in report.responses}
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for row in finding_rows(report):
+    model = report.summary_model()
+    notices = list(model.notices) + (["first night: no baseline yet, so no gap is marked new or persisting"]
+                                     if model.first_night else [])
+    for text in notices:  # what a reader must not miss comes first, as rows of kind "notice"
+        writer.writerow([neutralise(c) for c in ["notice"] + [""] * 12 + [text] + [""] * 8])
+    for g in report.groups or []:   # found without response records (detect): one row each, needing a look
+        if group_not_checked(g):
+            members = g.get("members") or []
+            writer.writerow([neutralise(str(c)) for c in [
+                "group", "", g.get("group_id", ""), "", "", ";".join(g.get("areas") or []), g.get("severity", ""),
+                "not_checked", "", "1", (g.get("policy") or {}).get("clause", ""), g.get("rule", ""),
+                f"Possible self-harm group ({str(g.get('basis', '')).replace('_', ' ')})",
+                f"Possible group of {len(members)} children ({', '.join(members)}), {g.get('first_date', '')} to "
+                f"{g.get('last_date', '')}: not checked for escalation (no response records given).",
+                ";".join(members), "", "no", "", "no", "", "", ""]])
+    for row in csv_rows(report):
+        resp = responses.get(row["response_id"])
         waiver = row["waived"] or row["waiver_expired"] or {}
-        cells = [row["response_id"], row["group"], row["rule"], row["status"], row["severity"], row["section"],
-                 row["clause"], row["title"], row["message"], ";".join(row["missing"]), ";".join(row["evidence"]),
-                 "yes" if row["waived"] else "no", waiver.get("reason", ""), waiver.get("approved_by", ""),
-                 waiver.get("expires_on", ""), "yes" if row["waiver_expired"] else "no", row["delta"]]
+        cells = [row["kind"], row["response_id"], row["group"] if row["kind"] == "group" else "",
+                 resp.status if resp else "", resp.identified_on if resp else "",
+                 (resp.local_authority or "") if resp else "", row["severity"], row["status"] or "not_checked",
+                 row["delta"], row["section"], row["clause"], row["rule"], row["title"], row["message"],
+                 ";".join(row["missing"]), ";".join(row["evidence"]), "yes" if row["waived"] else "no",
+                 waiver.get("expires_on", ""), "yes" if row["waiver_expired"] else "no",
+                 waiver.get("approved_by", ""), waiver.get("reason", ""), chapter.clause_text(row["clause"])]
         writer.writerow([neutralise(str(c)) for c in cells])
     return out.getvalue()

@@ -5,14 +5,17 @@ import re
 
 from ..api import SEVERITIES, Report
 from ..policy import load_chapter
-from .rows import gap_rows, gaps_by_section_severity, unescalated_groups, waiver_note
+from ..summary import selection_words
+from .rows import action_groups, finding_rows, gap_rows, gaps_by_section_severity, waiver_note
+from .text_report import one_line
+from .words import plain
 
 _SPECIAL = re.compile(r"([\\`*{}\[\]<>|])")
 
 
 def esc(value: object) -> str:
     """Text safe inside Markdown (tables included): specials escaped, one line."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    return _SPECIAL.sub(r"\\\1", one_line(" ".join(str(value).split())))
 
 
 def _gap_line(row: dict) -> str:
@@ -31,37 +34,57 @@ def _gap_line(row: dict) -> str:
 
 
 def render_markdown(report: Report) -> str:
-    s = report.summary()
+    m = report.summary_model()
     rb = report.rulebook
     chapter = load_chapter()
-    sev = s["gaps_by_severity"]
-    total = sum(sev.values())
+    sev = m.gaps_by_severity
     out = [f"# Self-harm groups: compliance report as of {report.as_of.isoformat()}", "",
-           f"Rules: {esc(rb.version)}.", "", "## Summary", "",
-           "| | |", "|---|---|",
-           f"| Responses checked | {s['responses_checked']} |",
-           f"| Responses with gaps | {s['responses_with_gaps']} |",
-           f"| Gaps | {total} (high {sev['high']}, medium {sev['medium']}, low {sev['low']}) |"]
-    if report.waivers is not None:
-        out.append(f"| Waived gaps | {s['gaps_waived']} |")
-    if report.baseline is not None:
-        out.append(f"| Since {esc(report.baseline['as_of'])} | {s['gaps_new']} new, {s['gaps_persisting']} "
-                   f"persisting, {s['gaps_resolved']} resolved |")
-    out += [f"| Pending (not yet due) | {s['findings']['pending']} |",
-            f"| Insufficient data | {s['findings']['insufficient_data']} |",
-            f"| Input errors (records not checked) | {s['input_errors']} |", ""]
+           f"Rules: {esc(rb.version)}.", ""]
+    for n in m.notices:
+        out += [f"> **Notice:** {esc(n)}", ""]
+    if m.first_night:
+        out += ["> **Notice:** first night: no baseline yet, so no gap is marked new or persisting.", ""]
+    out += ["## Summary", "", f"**{esc(m.line())}**", "",
+            "| | |", "|---|---|",
+            f"| Responses checked | {m.responses_checked} |",
+            f"| Responses with gaps | {m.responses_with_gaps} |",
+            f"| Gaps | {m.gaps} (high {sev['high']}, medium {sev['medium']}, low {sev['low']}): "
+            f"{m.gaps_in_responses} in responses, {m.gaps_in_groups} in possible groups |"]
+    if m.groups is not None:
+        out.append(f"| Possible groups | {m.groups}, of which {m.groups_needing_action} need action |")
+    if m.waivers_given:
+        out.append(f"| Waived gaps | {m.gaps_waived} ({m.gaps_waiver_expired} with an expired waiver) |")
+    if m.baseline_given and not m.first_night:
+        out.append(f"| Since {esc(report.baseline['as_of'])} | {m.gaps_new} new, {m.gaps_persisting} "
+                   f"persisting, {m.gaps_resolved} resolved |")
+    out += [f"| Pending (not yet due) | {m.findings.get('pending', 0)} |",
+            f"| Insufficient data | {m.findings.get('insufficient_data', 0)} |"]
+    if m.advisory:
+        out.append(f"| Advice (never a gap) | {m.advisory} |")
+    out += [f"| Input errors (records not checked) | {m.input_errors} |",
+            f"| Exit code | {m.exit_code}: {esc(m.reason)} |", ""]
     if report.groups is not None:
-        groups = unescalated_groups(report)
-        out += ["## Possible groups nobody has escalated", ""]
+        groups = action_groups(report)
+        out += ["## Possible groups needing action (not escalated, or escalated late)", ""]
         if not groups:
             out.append("None found.")
         for g in groups:
-            members = ", ".join(esc(m) for m in g.get("members") or [])
-            out.append(f"- {esc(g.get('basis', '?'))}: {len(g.get('members') or [])} children ({members}), "
-                       f"{esc(g.get('first_date', '?'))} to {esc(g.get('last_date', '?'))}")
+            members = ", ".join(esc(x) for x in g.get("members") or [])
+            resp = f", response {esc(g['response_id'])}" if g.get("response_id") else ""
+            out.append(f"- `{esc(g.get('group_id', ''))}` **{esc(g.get('severity', ''))}** "
+                       f"{esc(plain(g.get('escalation', '')))}: {esc(plain(g.get('basis', '?')))}, "
+                       f"{len(g.get('members') or [])} children ({members}), "
+                       f"{esc(g.get('first_date', '?'))} to {esc(g.get('last_date', '?'))}{resp}")
             for f in g.get("findings") or []:
-                flag = f" **{esc(f['delta']).upper()}**" if f.get("delta") else ""
-                out.append(f"  - **{esc(f.get('severity', ''))}**{flag} {esc(f.get('message', ''))}")
+                if f.get("status") != "gap":
+                    continue
+                flags = [x.upper() for x in (f.get("delta"),) if x] + (["WAIVED"] if f.get("waived") else [])
+                flag = f" **{esc(' / '.join(flags))}**" if flags else ""
+                line = f"  - **{esc(f.get('severity', ''))}**{flag} {esc(f.get('message', ''))}"
+                note = waiver_note(f)
+                if note:
+                    line += f" *({esc(note)})*"
+                out.append(line)
         out.append("")
     out += ["## Gaps by section and severity", ""]
     table = gaps_by_section_severity(report)
@@ -82,21 +105,30 @@ def render_markdown(report: Report) -> str:
         out.append("No gaps.")
     for rid in sorted(by_response):
         out += [f"### {esc(rid)}", ""] + [_gap_line(r) for r in by_response[rid]] + [""]
+    advice = [r for r in finding_rows(report) if r["status"] == "advisory"]
+    if advice:
+        out += ["## Advice (may / should / indicative clauses: never a gap)", ""]
+        for r in advice:
+            out.append(f"- {esc(r['response_id'] or r['group'])} `{esc(r['rule'])}` (section {esc(r['section'])}, "
+                       f"clause {esc(r['clause'])}): {esc(r['message'])}")
+        out.append("")
     if report.resolved:
         out += [f"## Resolved since {esc(report.baseline['as_of'])}", ""]
         for res in report.resolved:
-            who = res.get("response_id") or res.get("group", "")
+            who = res.get("response_id") or res.get("group_id") or res.get("group", "")
             out.append(f"- {esc(who)} `{esc(res['rule'])}` (section {esc(res.get('section', ''))}): now "
-                       f"{esc(res['now'].replace('_', ' '))}")
+                       f"{esc(plain(res['now']))}")
         out.append("")
     if report.waivers and (report.waivers["expired"] or report.waivers["unused"]):
         out += ["## Waivers to review", ""]
         for w in report.waivers["expired"]:
-            out.append(f"- {esc(w['response_id'])} `{esc(w['rule'])}`: expired on {esc(w['expires_on'])}; "
-                       "the gap counts again")
+            out.append(f"- {esc(w.get('response_id') or w.get('group'))} `{esc(w['rule'])}`: expired on "
+                       f"{esc(w['expires_on'])}; the gap counts again")
         for w in report.waivers["unused"]:
-            out.append(f"- {esc(w['response_id'])} `{esc(w['rule'])}`: matches no current gap")
+            out.append(f"- {esc(w.get('response_id') or w.get('group'))} `{esc(w['rule'])}`: matches no current gap")
         out.append("")
+    if m.selection:
+        out += ["## Selection", "", esc(selection_words(m.selection)), ""]
     if report.input_errors:
         out += ["## Input errors (these records were not checked)", ""]
         for e in report.input_errors:

@@ -2,8 +2,9 @@
 
 Rows come in a stable order: responses by id (findings in rule order), then
 groups' findings, then resolved baseline gaps whose response was not checked
-this time. Group rows have an empty ``response_id`` and the group's identity
-in ``group``.
+this time. Every row has ``kind`` (``response`` or ``group``). Group rows carry
+the group's ``group_id`` (the same id as the JSON report's ``groups[].group_id``)
+in ``group``, and in ``response_id`` the response that covers the group, if any.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ CHART_STATUSES = ("met", "gap", "pending", "insufficient_data")
 
 
 def _row(**kw: Any) -> dict[str, Any]:
-    base = {"response_id": "", "group": "", "rule": "", "status": "", "severity": "", "section": "",
+    base = {"kind": "response", "response_id": "", "group": "", "rule": "", "status": "", "severity": "", "section": "",
             "clause": "", "title": "", "message": "", "missing": [], "evidence": [], "waived": None,
             "waiver_expired": None, "delta": ""}
     base.update({k: v for k, v in kw.items() if v is not None})
@@ -31,12 +32,13 @@ def group_finding_rows(report: Report) -> list[dict[str, Any]]:
     for g in sorted_groups(report):
         for f in g.get("findings") or []:
             policy = f.get("policy") or {}
-            rows.append(_row(group=group_identity(g), rule=f.get("rule", ""), status=f.get("status", "gap"),
+            rows.append(_row(kind="group", group=group_key(g), response_id=str(g.get("response_id") or ""),
+                             rule=f.get("rule", ""), status=f.get("status", "gap"),
                              severity=f.get("severity", ""), section=str(policy.get("section", "")),
                              clause=policy.get("clause", ""), title=f.get("title", ""),
                              message=f.get("message", ""), missing=list(f.get("missing") or []),
                              evidence=list(f.get("evidence") or []), waived=f.get("waived"),
-                             delta=f.get("delta", "")))
+                             waiver_expired=f.get("waiver_expired"), delta=f.get("delta", "")))
     return rows
 
 
@@ -51,7 +53,8 @@ def finding_rows(report: Report) -> list[dict[str, Any]]:
     rows += group_finding_rows(report)
     for res in report.resolved or []:
         if res.get("now") == "not_checked":
-            rows.append(_row(response_id=res.get("response_id", ""), group=res.get("group", ""),
+            rows.append(_row(kind="group" if res.get("group") else "response",
+                             response_id=res.get("response_id", ""), group=res.get("group_id") or res.get("group", ""),
                              rule=res["rule"], severity=res.get("severity", ""), section=res.get("section", ""),
                              clause=res.get("clause", ""), title=res.get("title", ""),
                              message="A gap in the baseline; this response or rule was not checked in this run.",
@@ -63,13 +66,30 @@ def gap_rows(report: Report) -> list[dict[str, Any]]:
     """Every current gap of the responses, most severe first, then by response and rule.
 
     Groups' gaps are left out: reports show them with their group (and the summary counts responses)."""
-    rows = [r for r in finding_rows(report) if r["status"] == "gap" and r["response_id"]]
+    rows = [r for r in finding_rows(report) if r["status"] == "gap" and r["kind"] == "response"]
     return sorted(rows, key=lambda r: (SEVERITY_RANK.get(r["severity"], 9), r["response_id"], r["group"], r["rule"]))
 
 
+def group_key(group: dict) -> str:
+    """The group's id as the JSON report has it (``group_id``), or its identity when it has none."""
+    gid = group.get("group_id")
+    return gid if isinstance(gid, str) and gid else group_identity(group)
+
+
 def sorted_groups(report: Report) -> list[dict]:
-    return sorted(report.groups or [], key=lambda g: (bool(g.get("escalated")), str(g.get("first_date", "")),
-                                                      group_identity(g)))
+    """Groups needing action first (not escalated, escalated late), then by severity, first date and id."""
+    from ..summary import group_needs_action
+
+    return sorted(report.groups or [], key=lambda g: (not group_needs_action(g),
+                                                      SEVERITY_RANK.get(g.get("severity"), 9),
+                                                      str(g.get("first_date", "")), group_key(g)))
+
+
+def action_groups(report: Report) -> list[dict]:
+    """The groups with a gap (not escalated, or escalated late), most severe first."""
+    from ..summary import group_needs_action
+
+    return [g for g in sorted_groups(report) if group_needs_action(g)]
 
 
 def unescalated_groups(report: Report) -> list[dict]:
@@ -100,10 +120,17 @@ def gaps_by_section_severity(report: Report) -> list[tuple[str, dict[str, int]]]
 
 def waiver_note(row: dict[str, Any]) -> str:
     """Plain words for a row's waiver, or ''."""
+    from ..pseudonymise import WITHHELD
+
     if row.get("waived"):
         w = row["waived"]
+        if w.get("reason") == WITHHELD:
+            return (f"waived until {w['expires_on']} (reason and approver withheld: a pseudonymised report does not "
+                    "print text typed into the waivers file)")
         return f"waived until {w['expires_on']} by {w['approved_by']}: {w['reason']}"
     if row.get("waiver_expired"):
         w = row["waiver_expired"]
+        if w.get("reason") == WITHHELD:
+            return f"waiver expired on {w['expires_on']} (reason and approver are in the waivers file)"
         return f"waiver expired on {w['expires_on']} (was approved by {w['approved_by']}: {w['reason']})"
     return ""

@@ -1,40 +1,67 @@
-"""A readable summary per response with its gaps, for a terminal or an e-mail."""
+"""A readable summary per response with its gaps, for a terminal or an e-mail.
+
+Every line is one line: control characters (newlines, carriage returns,
+escapes, line and paragraph separators) that reach a value from an input (an
+id, a file name) are shown as ``\\uXXXX``, so no input can forge a line.
+"""
 from __future__ import annotations
 
+import re
+
 from ..api import Report
-from .rows import waiver_note
+from ..summary import Summary, selection_words
+from .rows import finding_rows, waiver_note
+from .words import plain, status_words
 
 WIDTH = 78
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: object) -> str:
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", str(text))
 
 
 def _section(title: str) -> list[str]:
     return ["", title, "-" * len(title)]
 
 
-def render_text(report: Report) -> str:
-    s = report.summary()
+def header_lines(report: Report, s: Summary) -> list[str]:
     rb = report.rulebook
     lines = [
         f"shg-check gap report, as of {report.as_of.isoformat()}",
         f"Rules: {rb.version} ({rb.directory})",
-        f"Responses checked: {s['responses_checked']}; with gaps: {s['responses_with_gaps']}; "
-        f"gaps: {sum(s['gaps_by_severity'].values())} "
-        f"(high {s['gaps_by_severity']['high']}, medium {s['gaps_by_severity']['medium']}, "
-        f"low {s['gaps_by_severity']['low']}); input errors: {s['input_errors']}",
+        f"Summary: {s.line()}",
+        f"Responses checked: {s.responses_checked}; with gaps: {s.responses_with_gaps}; {s.gaps_phrase()}, "
+        f"of which {s.gaps_in_responses} in responses and {s.gaps_in_groups} in possible groups; "
+        f"input errors: {s.input_errors}",
     ]
+    if s.advisory:
+        lines.append(f"Advice (may / should / indicative clauses; never a gap): {s.advisory}")
+    for n in s.notices:
+        lines.append(f"NOTICE: {n}")
+    if s.first_night:
+        lines.append("NOTICE: first night: the baseline file does not exist yet, so no gap is marked new or "
+                     "persisting; save this run's JSON report as the next baseline.")
+    return lines
+
+
+def render_text(report: Report) -> str:
+    s = report.summary_model()
+    lines = header_lines(report, s)
     if report.groups is not None:
-        states = [g.get("escalation") for g in report.groups]
-        lines.append(f"Possible self-harm groups in the incident feeds: {len(report.groups)}; not escalated: "
-                     f"{states.count('not_escalated')}; escalated late: {states.count('escalated_late')}; "
-                     f"not yet due: {states.count('pending')}")
-        lines += _groups(report)
+        states = s.groups_by_escalation
+        lines.append(f"Possible self-harm groups in the incident feeds: {s.groups}; need action: "
+                     f"{s.groups_needing_action} (not escalated: {states.get('not_escalated', 0)}; escalated "
+                     f"late: {states.get('escalated_late', 0)}); not yet due: {states.get('pending', 0)}")
+        lines += render_groups(report.groups)
     lines += _section("Responses")
     for r in report.responses:
         c = r.counts()
         lines.append("")
-        lines.append(f"{r.response_id} ({r.status}, identified {r.identified_on}): "
-                     f"{c['gap']} gap(s), {c['pending']} pending, {c['insufficient_data']} insufficient data, "
-                     f"{c['met']} met, {c['not_applicable']} not applicable")
+        lines.append(f"{r.response_id} ({r.status}, identified {r.identified_on}): " + ", ".join(
+            f"{c.get(k, 0)} {status_words(k, c.get(k, 0))}" for k in
+            ("gap", "pending", "insufficient_data", "met", "not_applicable")) +
+            (f", {c['advisory']} advice" if c.get("advisory") else ""))
         for f in r.gaps():
             flags = "".join(f" {x.upper()}" for x in (f.delta, "waived" if f.waived else None) if x)
             lines.append(f"  GAP [{f.severity}]{flags} section {f.section} ({f.clause}) {f.rule}")
@@ -44,24 +71,35 @@ def render_text(report: Report) -> str:
                 lines.append(f"      {note[0].upper()}{note[1:]}")
             if f.evidence:
                 lines.append(f"      Evidence: {', '.join(f.evidence)}")
+        for f in r.findings:
+            if f.status == "advisory":
+                lines.append(f"  ADVICE section {f.section} ({f.clause}) {f.rule}")
+                lines.append(f"      {f.message}")
     if report.resolved:
         lines += _section(f"Resolved since {report.baseline['as_of']}")
         for res in report.resolved:
-            lines.append(f"  {res.get('response_id') or res.get('group')} {res['rule']}: now {res['now']}")
+            who = res.get("response_id") or res.get("group_id") or res.get("group")
+            lines.append(f"  {who} {res['rule']}: now {plain(res['now'])}")
+    if report.waivers and (report.waivers.get("expired") or report.waivers.get("unused")):
+        lines += _section("Waivers to review")
+        for w in report.waivers.get("expired") or []:
+            lines.append(f"  {w.get('response_id') or w.get('group')} {w['rule']}: expired on {w['expires_on']}; "
+                         "the gap counts again")
+        for w in report.waivers.get("unused") or []:
+            lines.append(f"  {w.get('response_id') or w.get('group')} {w['rule']}: matches no current gap")
     if report.input_errors:
         lines += _section("Input errors (these records were not checked)")
         for e in report.input_errors:
             where = f"line {e.line}, " if e.line else ""
             lines.append(f"  {e.source}: {where}record {e.record or '-'}, {e.path or '(whole record)'}: {e.message}")
+    if s.selection:
+        lines += _section("Selection")
+        lines.append("  " + selection_words(s.selection))
     lines += _section("Parameters used")
-    for p in rb.parameters.values():
+    for p in report.rulebook.parameters.values():
         unit = f" {p.unit}" if p.unit and p.unit != "date" else ""
         lines.append(f"  {p.name} = {p.value}{unit}  [{p.source}]")
-    return "\n".join(lines) + "\n"
-
-
-def _groups(report: Report) -> list[str]:
-    return render_groups(report.groups)
+    return "\n".join(one_line(line) for line in lines) + "\n"
 
 
 _STATE = {"escalated": "ESCALATED", "escalated_late": "ESCALATED LATE", "not_escalated": "NOT ESCALATED",
@@ -70,23 +108,24 @@ _STATE = {"escalated": "ESCALATED", "escalated_late": "ESCALATED LATE", "not_esc
 
 
 _SEVERITY = {"high": 0, "medium": 1, "low": 2}
-_ORDER = {"not_escalated": 0, "insufficient_data": 1, "pending": 2, "not_checked": 3, "escalated_late": 4,
+_ORDER = {"not_escalated": 0, "escalated_late": 1, "insufficient_data": 2, "pending": 3, "not_checked": 4,
           "escalated": 5}
 
 
 def render_groups(groups: list[dict]) -> list[str]:
-    """The section on possible groups: not escalated first, then by first episode; only pseudonymous ids."""
+    """The section on possible groups: those needing action first, most severe first; only pseudonymous ids."""
     lines = _section("Possible self-harm groups")
-    groups = sorted(groups, key=lambda g: (bool(g.get("escalated")), _ORDER.get(g.get("escalation"), 9),
-                                           _SEVERITY.get(g.get("severity"), 9), g.get("first_date", "")))
+    groups = sorted(groups, key=lambda g: (_ORDER.get(g.get("escalation"), 9), _SEVERITY.get(g.get("severity"), 9),
+                                           g.get("first_date", ""), str(g.get("group_id", ""))))
     if not groups:
         lines.append("  none found")
     for g in groups:
         state = _STATE.get(g.get("escalation", ""), "ESCALATED" if g.get("escalated") else "NOT ESCALATED")
         members = ", ".join(g.get("members", []))
         rule = f" [{g['severity']}, {g['rule']}]" if g.get("rule") and g.get("severity") else ""
+        gid = f" {g['group_id']}" if g.get("group_id") else ""
         lines.append("")
-        lines.append(f"  {state}: {g.get('basis', '?')} group of {len(g.get('members', []))} "
+        lines.append(f"  {state}{gid}: {plain(g.get('basis', '?'))} group of {len(g.get('members', []))} "
                      f"({members}), {g.get('first_date', '?')} to {g.get('last_date', '?')}{rule}")
         where = [f"settings {', '.join(g['settings'])}" if g.get("settings") else "",
                  f"areas {', '.join(g['areas'])}" if g.get("areas") else "",
@@ -97,7 +136,11 @@ def render_groups(groups: list[dict]) -> list[str]:
         for f in g.get("findings", []):
             if f.get("status") in ("met", "not_applicable"):
                 continue
-            lines.append(f"      {f.get('status', 'gap').upper().replace('_', ' ')} [{f.get('severity')}] "
+            flags = "".join(f" {x.upper()}" for x in (f.get("delta"), "waived" if f.get("waived") else None) if x)
+            lines.append(f"      {f.get('status', 'gap').upper().replace('_', ' ')} [{f.get('severity')}]{flags} "
                          f"section {f['policy']['section']} ({f['policy'].get('clause', '')}) {f.get('rule', '')}")
             lines.append(f"        {f['message']}")
+            note = waiver_note(f)
+            if note:
+                lines.append(f"        {note[0].upper()}{note[1:]}")
     return lines
