@@ -278,8 +278,10 @@ def _fold_subsumed(groups: list[Group]) -> list[Group]:
         host.met_day = min(host.met_day, g.met_day)
         host.min_children = min(host.min_children, g.min_children)
         host.first_day, host.last_day = min(host.first_day, g.first_day), max(host.last_day, g.last_day)
-        settings, areas, incidents = folded.setdefault(id(host), (set(host.settings), set(host.areas),
-                                                                  set(host.incidents)))
+        added = folded.get(id(host))
+        if added is None:  # built once per host, not on every fold (that copy made detection quadratic)
+            added = folded[id(host)] = (set(host.settings), set(host.areas), set(host.incidents))
+        settings, areas, incidents = added
         settings.update(g.settings)
         areas.update(g.areas)
         incidents.update(g.incidents)
