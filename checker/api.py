@@ -22,11 +22,12 @@ from .oracle import evaluate as oracle_evaluate
 from .params import load_parameters
 from .rulebook import PARAMETERS_FILE, Rulebook, load_rulebook
 from .timeline import response_timeline
-from .validation import Record, load_responses
+from .parallel import check_stream
+from .validation import Record, iter_responses
 
 DEFAULT_RULES = Path(os.environ.get("SHG_CHECK_RULES", Path(__file__).resolve().parent.parent / "rules"))
 SEVERITIES = ("high", "medium", "low")
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int | None], None]  # (records checked, total or None when streamed)
 
 
 @dataclass
@@ -175,7 +176,7 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
           waivers_file: str | os.PathLike[str] | None = None,
           baseline_file: str | os.PathLike[str] | None = None,
           pseudonymise_key_file: str | os.PathLike[str] | None = None,
-          incidents: Sequence[str | os.PathLike[str]] | None = None) -> Report:
+          incidents: Sequence[str | os.PathLike[str]] | None = None, jobs: int = 1) -> Report:
     """Load, validate and check every response record under ``paths``.
 
     With ``incidents`` (incident feed files or folders), also find possible groups in the feeds and
@@ -185,9 +186,11 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     (``pseudonymise_key_file``); gaps are compared with ``baseline_file`` (a
     previous JSON report, made with the same key when pseudonymised). Every
     option file is read before any record is checked (a ConfigError: nothing checked).
+    Records are streamed; with ``jobs`` > 1 they are checked by that many worker processes
+    (checker/parallel.py), with the same report as ``jobs=1``.
     """
     from .baseline import apply_baseline, load_baseline
-    from .pseudonymise import collect_child_ids, load_key, pseudonymise_report
+    from .pseudonymise import load_key, pseudonymise_report
     from .waivers import apply_waivers, load_waivers
 
     rules_dir = Path(rules_dir or DEFAULT_RULES)
@@ -200,20 +203,21 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     if incidents:  # bad detection rules or feed paths stop the run before any work
         detection_rules = load_detection_rules(rules_dir, rulebook.parameters)
         iter_raw(incidents, "incident")
-    loaded = load_responses(paths)
+    items = iter_responses(paths)  # streamed: each record is read, validated, checked and let go
     checker = Checker(rulebook, engine)
-    results, errors = checker.check_records(loaded.records, as_of, progress)
+    streamed = check_stream(checker, items, as_of, jobs, progress, child_ids=key is not None)
+    results = streamed.results
     results.sort(key=lambda r: r.response_id)
-    report = Report(as_of, rulebook, results, loaded.errors + errors)
+    report = Report(as_of, rulebook, results, streamed.load_errors + streamed.engine_errors)
     if incidents:
-        found = find_groups(incidents, as_of, rules_dir, rulebook.parameters, [r.data for r in loaded.records],
+        found = find_groups(incidents, as_of, rules_dir, rulebook.parameters, streamed.responses,
                             detection_rules)
         report.groups, report.detection = found.group_dicts(), found.meta()
         report.input_errors += found.input_errors
     if waivers is not None:
         apply_waivers(report, waivers)
     if key is not None:
-        pseudonymise_report(report, key, collect_child_ids(r.data for r in loaded.records))
+        pseudonymise_report(report, key, streamed.child_ids)
     if baseline is not None:
         apply_baseline(report, baseline)
     return report

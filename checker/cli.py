@@ -19,6 +19,7 @@ from . import __version__
 from .api import DEFAULT_RULES, check, detect
 from .atomic import write_atomic
 from .errors import ConfigError, UsageError
+from .parallel import default_jobs
 from .validation import load_responses
 
 EXIT_OK = 0
@@ -64,13 +65,20 @@ class _ProgressBar:
         self.stream = stream if stream is not None else sys.stderr
         self.bar = None
         self.done = 0
+        self.counting = False
 
     @property
     def enabled(self) -> bool:
         isatty = getattr(self.stream, "isatty", None)
         return bool(isatty and isatty())
 
-    def __call__(self, n: int, total: int) -> None:
+    def __call__(self, n: int, total: int | None) -> None:
+        if total is None:  # records streamed: the total is not known in advance, count them
+            if n == 1 or n % 25 == 0:
+                self.stream.write(f"\rChecking records: {n:,} checked")
+                self.stream.flush()
+            self.done, self.counting = n, True
+            return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label="Checking records", file=self.stream)
             self.bar.__enter__()
@@ -78,6 +86,10 @@ class _ProgressBar:
         self.done = n
 
     def close(self) -> None:
+        if self.counting:
+            self.stream.write(f"\rChecking records: {self.done:,} checked\n")
+            self.stream.flush()
+            self.counting = False
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
@@ -168,8 +180,11 @@ def main() -> None:
 @click.option("--incidents", "incidents", multiple=True, type=click.Path(), metavar="FEED",
               help="Incident feed (.csv, .json, .jsonl, or a folder of them); repeatable. Finds possible groups "
                    "and reports whether a response escalated each (report 'groups').")
+@click.option("--jobs", "jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Check the responses in N worker processes (default: the number of cores). "
+                   "The reports are the same for every N.")
 def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_file, fail_on, key_file,
-                  rules_dir, params_file, engine, incidents):
+                  rules_dir, params_file, engine, incidents, jobs):
     """Check response records (files or folders of .json / .jsonl) and report gaps.
 
     \b
@@ -187,7 +202,7 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
         report = check(paths, as_of, rules_dir, params_file, engine,
                        progress=progress if progress.enabled else None,
                        waivers_file=waivers_file, baseline_file=baseline_file, pseudonymise_key_file=key_file,
-                       incidents=list(incidents) or None)
+                       incidents=list(incidents) or None, jobs=jobs or default_jobs())
     finally:
         progress.close()
     code = exit_code(report, fail_on)

@@ -109,23 +109,38 @@ def validator(name: str) -> Draft202012Validator:
 
 def _load(items: Iterable[RawItem | InputError], validate: Callable[[object], list[Problem]], id_key: str) -> LoadResult:
     result = LoadResult()
-    first_seen: dict[str, RawItem] = {}
+    for out in iter_validated(items, validate, id_key):
+        if isinstance(out, InputError):
+            result.errors.append(out)
+        else:
+            result.records.append(out)
+    return result
+
+
+def iter_responses(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Record | InputError]:
+    """Response records read and validated one at a time, in input order (what load_responses lists)."""
+    return iter_validated(iter_raw(paths, "response"), validate_response, "response_id")
+
+
+def iter_validated(items: Iterable[RawItem | InputError], validate: Callable[[object], list[Problem]],
+                   id_key: str) -> Iterator[Record | InputError]:
+    """Each item validated as it comes: a Record, or its errors; only the ids seen are kept."""
+    first_seen: dict[str, tuple[str, int]] = {}
     for item in items:
         if isinstance(item, InputError):
-            result.errors.append(item)
+            yield item
             continue
         problems = validate(item.data)
         record_id = item.data.get(id_key) if isinstance(item.data, dict) else None
         if is_usable_id(record_id):
-            first = first_seen.setdefault(record_id, item)
-            if first is not item:
-                problems = _sorted([*problems, (f"/{id_key}", f"duplicate {id_key}: first seen in {first.source} #{first.position}")])
+            first = first_seen.setdefault(record_id, (item.source, item.position))
+            if first != (item.source, item.position):
+                problems = _sorted([*problems, (f"/{id_key}", f"duplicate {id_key}: first seen in {first[0]} #{first[1]}")])
         if problems:
             label = record_label(item.data, id_key, item.position)
-            result.errors.extend(InputError(item.source, label, path, message, item.line) for path, message in problems)
+            yield from (InputError(item.source, label, path, message, item.line) for path, message in problems)
         else:
-            result.records.append(Record(item.source, item.position, item.line, item.data))  # type: ignore[arg-type]
-    return result
+            yield Record(item.source, item.position, item.line, item.data)  # type: ignore[arg-type]
 
 
 # -- schema errors to messages -----------------------------------------------------------------------------------

@@ -332,11 +332,12 @@ def test_unreadable_and_too_deep_files(tmp_path, monkeypatch):
         RawItem(paths[1], 2, 2, good()),
     ]
 
-    def refuse(self):
+    def refuse(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
     paths.append(write(tmp_path / "c.csv", CSV_HEADER))
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(Path, "open", refuse)  # JSON Lines are read line by line
     assert list(iter_raw(paths, "incident")) == [
         InputError(path, "", "", "cannot be read: Permission denied") for path in paths]
 
