@@ -58,6 +58,7 @@ def _weekdays_upto(d: dt.date) -> int:
     return full_weeks * 5 + extra
 
 
+@lru_cache(maxsize=1 << 16)  # the same few hundred dates recur in every record's facts
 def working_index(d: dt.date) -> int:
     """Working days from 1970-01-01 up to and including ``d``."""
     if d < EPOCH:
