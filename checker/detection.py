@@ -48,7 +48,7 @@ from .validation import Record
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Episode:
     incident_id: str
     child: str
@@ -76,6 +76,8 @@ def age_on(date_of_birth: dt.date, on: dt.date) -> int:
 def prepare(records: Iterable[Record], as_of: dt.date, adult_age: int) -> Prepared:
     """Episodes of children from valid incident rows (see the module docstring)."""
     out = Prepared()
+    shared: dict[str, str] = {}  # one string object per child, setting and area, however many episodes name it
+    share = shared.setdefault
     for rec in records:
         row = rec.data
         day = dt.date.fromisoformat(row["date"])
@@ -94,9 +96,11 @@ def prepare(records: Iterable[Record], as_of: dt.date, adult_age: int) -> Prepar
         if age >= adult_age:
             out.adults += 1
             continue
-        out.episodes.append(Episode(row["incident_id"], row["young_person_id"], day.toordinal(),
-                                    row.get("setting_id") or None, row.get("area") or None,
-                                    tuple(c for c in row.get("connections") or () if c != row["young_person_id"])))
+        setting, area = row.get("setting_id") or None, row.get("area") or None
+        child = row["young_person_id"]
+        out.episodes.append(Episode(row["incident_id"], share(child, child), day.toordinal(),
+                                    setting and share(setting, setting), area and share(area, area),
+                                    tuple(share(c, c) for c in row.get("connections") or () if c != child)))
     return out
 
 

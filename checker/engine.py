@@ -13,8 +13,16 @@ It owns every workaround in ../shared/guides/durable-rules-notes.md:
 - a rule that always fires on the sentinel: ``delete_state`` is safe, and a
   batch the engine silently truncated is detected and reported;
 - facts normalised: whole numbers only (dates as epoch days), one type per
-  field, no floats, ``ensure_ascii=False`` by the engine itself, fact ids that
-  are checked for 32-bit FNV-1a collisions, and no join on ``id``;
+  field, no floats, non-ASCII written as is (orjson, or ``ensure_ascii=False``),
+  fact ids from a table whose 32-bit FNV-1a hashes are checked for collisions
+  once (and each record's sid against them), and no join on ``id``;
+- each ruleset is sent only the fact types its rules name, each fact
+  serialised once for all of them;
+- durable-rules' C functions are called directly (``assert_facts``,
+  ``start_action_for_state``, ``complete_and_start_action``, ``delete_state``):
+  the Host's Python path adds a closure, a state copy and an ``update_state``
+  per firing, which our actions (they only record a match) do not need. On
+  heavy records that path was about a third of the engine's time;
 - a catch-all pattern so that a fact no rule mentions is still "handled";
 - durable-rules binds one fact to at most one term of a rule (a fact that
   satisfies a positive term is invisible to a ``none`` term of the same rule):
@@ -172,6 +180,8 @@ class RulesEngine:
         self.rule_count = len(self.definition)
         self._sids = itertools.count(1)
         self._fact_ids: dict[tuple[int, int], str] = {}
+        self._id_json: dict[tuple[int, int], bytes] = {}
+        self._type_json: dict[tuple[str, int], bytes] = {}
         self._id_hashes: set[int] = set()
         self._sentinel_id = self.fact_id(-1, 0)
 
@@ -212,33 +222,52 @@ class RulesEngine:
             if fnv1a32(sid) not in self._id_hashes:
                 return sid
 
-    def batch(self, facts: list[dict], sid: str) -> list[dict]:
-        """The record's facts as the engine gets them: each copy typed, with sid and id, sentinel last."""
-        batch = []
-        copies = self.copies
+    def _json_id(self, n: int, k: int) -> bytes:
+        key = (n, k)
+        encoded = self._id_json.get(key)
+        if encoded is None:
+            encoded = self._id_json[key] = _dump_one(self.fact_id(n, k))
+        return encoded
+
+    def _json_type(self, t: str, k: int) -> bytes:
+        key = (t, k)
+        encoded = self._type_json.get(key)
+        if encoded is None:
+            encoded = self._type_json[key] = _dump_one(fact_type_name(t, k))
+        return encoded
+
+    def payloads(self, facts: list[dict], sid: str) -> dict[str, str]:
+        """The batch of each ruleset, as JSON: each fact (each copy typed ``t~k``, with sid and id) in
+        record order, the sentinel last.
+
+        A ruleset gets only the fact types its rules name: its rules cannot match, nor miss in a
+        ``none``, a fact of a type they do not name, so leaving those out changes no outcome and saves
+        the engine storing them (it costs per fact asserted, and again in delete_state). Each fact is
+        serialised once: its copies and its sid and id are spliced in front of the same bytes."""
+        parts: dict[str, list[bytes]] = {name: [] for name in self.names}
+        wanted, copies = self._wanted, self.copies
+        sid_json = _dump_one(sid)
         for n, fact in enumerate(facts):
             _check_fact(fact)
             t = fact["t"]
-            batch.append({**fact, "sid": sid, "id": self.fact_id(n, 0)})
-            for k in range(1, copies.get(t, 1)):
-                batch.append({**fact, "t": fact_type_name(t, k), "sid": sid, "id": self.fact_id(n, k)})
-        batch.append({"t": "sentinel", "sid": sid, "id": self._sentinel_id})
-        return batch
-
-    def payloads(self, facts: list[dict], sid: str) -> dict[str, str]:
-        """The batch of each ruleset, as JSON: only the fact types its rules name (with the sentinel),
-        each fact serialised once for all the rulesets. A ruleset's rules cannot match, nor miss in a
-        ``none``, a fact of a type they do not name, so leaving those out changes no outcome and
-        saves the engine storing them (it costs per fact asserted, and again in delete_state)."""
-        parts: dict[str, list[bytes]] = {name: [] for name in self.names}
-        wanted = self._wanted
-        for fact in self.batch(facts, sid):
-            encoded = None
-            for name in wanted.get(fact["t"], ()):
-                if encoded is None:
+            body = None
+            for k in range(copies.get(t, 1)):
+                names = wanted.get(fact_type_name(t, k))
+                if not names:
+                    continue
+                if body is None:
                     encoded = _dump_one(fact)
-                parts[name].append(encoded)
-        return {name: _join(items) for name, items in parts.items()}
+                    head = b'{"t":' + self._json_type(t, 0) + b","
+                    body = encoded[len(head):] if encoded.startswith(head) else b""
+                if body:
+                    piece = (b'{"t":' + self._json_type(t, k) + b',"sid":' + sid_json + b',"id":'
+                             + self._json_id(n, k) + b"," + body)
+                else:  # "t" is not the first key, or the only one: the fact is built whole
+                    piece = _dump_one({**fact, "t": fact_type_name(t, k), "sid": sid, "id": self.fact_id(n, k)})
+                for name in names:
+                    parts[name].append(piece)
+        sentinel = _dump_one({"t": "sentinel", "sid": sid, "id": self._sentinel_id})
+        return {name: _join([*items, sentinel]) for name, items in parts.items()}
 
     def evaluate(self, facts: list[dict]) -> dict[str, set[Outcome]]:
         """All outcomes, by rule id, for one record's facts."""

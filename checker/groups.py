@@ -15,7 +15,8 @@ from .detection_rules import DetectionRuleset, load_detection_rules
 from .errors import InputError
 from .escalation import check_escalation
 from .params import Parameter
-from .validation import load_incidents
+from .loading import iter_raw
+from .validation import iter_validated, validate_incident
 
 
 @dataclass
@@ -78,10 +79,21 @@ def find_groups(feed_paths: Sequence[str | os.PathLike[str]], as_of: dt.date, ru
     Raises ConfigError (bad detection rules) or UsageError (a feed path not found) before reading anything.
     """
     ruleset = ruleset or load_detection_rules(rules_dir, params)
-    loaded = load_incidents(feed_paths)
-    prepared = prepare(loaded.records, as_of, params["adult_age"].engine_value())
+    errors: list[InputError] = []
+    read = 0
+
+    def valid_rows():  # streamed: each row becomes a compact episode (or is left out) and is let go
+        nonlocal read
+        for item in iter_validated(iter_raw(feed_paths, "incident"), validate_incident, "incident_id"):
+            if isinstance(item, InputError):
+                errors.append(item)
+            else:
+                read += 1
+                yield item
+
+    prepared = prepare(valid_rows(), as_of, params["adult_age"].engine_value())
     groups = detect(prepared.episodes, ruleset.rules)
     if responses is not None:
         check_escalation(groups, responses, params, as_of)
-    return GroupResult(as_of, ruleset, groups, loaded.errors + prepared.errors, len(loaded.records),
+    return GroupResult(as_of, ruleset, groups, errors + prepared.errors, read,
                        len(prepared.episodes), prepared.adults, prepared.after_as_of, responses is not None)
