@@ -99,12 +99,14 @@ def check_stream(checker, items: Iterable[Record | InputError], as_of: dt.date, 
                 out.child_ids.update(collect_child_ids([item.data]))
             yield item
 
+    shared: dict = {}
+
     def collect(outcome) -> None:
         nonlocal done
         if isinstance(outcome, InputError):
             out.engine_errors.append(outcome)
         else:
-            out.results.append(outcome)
+            out.results.append(_compact(outcome, shared.setdefault))
         done += 1
         if progress:
             progress(done, None)
@@ -116,6 +118,21 @@ def check_stream(checker, items: Iterable[Record | InputError], as_of: dt.date, 
         for outcome in _Pool(checker, as_of, jobs).run(records()):
             collect(outcome)
     return out
+
+
+def _compact(result, share):
+    """One object for each repeated string of the findings kept (rule ids, titles, clauses, most
+    messages and pointers recur in every response; a worker's results arrive as fresh copies)."""
+    for f in result.findings:
+        f.rule, f.status, f.severity = share(f.rule, f.rule), share(f.status, f.status), share(f.severity, f.severity)
+        f.section, f.clause, f.title = share(f.section, f.section), share(f.clause, f.clause), share(f.title, f.title)
+        f.message = share(f.message, f.message)
+        for name in ("missing", "evidence", "unknown", "pending"):
+            values = getattr(f, name)
+            if values:
+                setattr(f, name, [share(v, v) for v in values])
+    result.timeline = [{share(k, k): share(v, v) for k, v in event.items()} for event in result.timeline]
+    return result
 
 
 # -- worker processes --------------------------------------------------------------------------------------------
