@@ -112,7 +112,7 @@ class Timer:
         self.wall, self.cpu = time.perf_counter() - self.wall, cpu_seconds() - self.cpu
 
 
-def parse_floor(responses: Path, feed: Path) -> float:
+def parse_floor(responses: Path, feed: Path) -> Timer:
     with Timer() as t:
         with responses.open("rb") as handle:
             for line in handle:
@@ -121,7 +121,7 @@ def parse_floor(responses: Path, feed: Path) -> float:
         with feed.open(newline="", encoding="utf-8") as handle:
             for _ in csv.DictReader(handle):
                 pass
-    return t.wall
+    return t
 
 
 def phases(responses: Path, feed: Path, sample: int, report) -> dict[str, float]:
@@ -187,7 +187,7 @@ def run_size(n_responses: int, n_incidents: int, jobs: int, sample: int, seed: i
                 del text
         result = {
             "responses": n_responses, "incidents": n_incidents, "jobs": jobs, "input_mb": size / 2**20,
-            "parse_floor": floor, "check_wall": checking.wall, "check_cpu": checking.cpu,
+            "parse_floor": floor.wall, "parse_floor_cpu": floor.cpu, "check_wall": checking.wall, "check_cpu": checking.cpu,
             "wall": whole.wall, "cpu": whole.cpu, "rss_check": rss_check, "rss": peak_rss_mb(),
             "writers": writers, "gaps": report.gap_count, "groups": len(report.groups or []),
             "input_errors": len(report.input_errors),
@@ -223,9 +223,11 @@ def _child(args: list[str]) -> dict:
 def print_size(r: dict) -> None:
     print(f"\n{r['responses']:,} heavy responses ({r['input_mb']:,.0f} MB JSON Lines) + {r['incidents']:,} incidents, "
           f"--jobs {r['jobs']}: {r['gaps']:,} gaps, {r['groups']:,} groups, {r['input_errors']} input errors")
-    print(f"  parse floor (json.loads + csv)  {r['parse_floor']:7.2f} s")
+    print(f"  parse floor (json.loads + csv)  {r['parse_floor']:7.2f} s wall, {r['parse_floor_cpu']:7.2f} s CPU")
     print(f"  check (read..escalation)        {r['check_wall']:7.2f} s wall, {r['check_cpu']:7.2f} s CPU  "
           f"= {r['check_wall'] / r['parse_floor']:.1f}x the parse floor; peak RSS {r['rss_check']:,.0f} MiB")
+    ideal = r["check_cpu"] / r["jobs"] / r["parse_floor_cpu"]
+    print(f"  on an idle machine (check CPU / jobs, over the floor's CPU) about {ideal:.1f}x the parse floor")
     print(f"  check + every writer            {r['wall']:7.2f} s wall, {r['cpu']:7.2f} s CPU  "
           f"= {r['wall'] / r['parse_floor']:.1f}x the parse floor; peak RSS {r['rss']:,.0f} MiB")
     for name, (seconds, size) in r["writers"].items():
