@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import pickle
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -144,12 +145,27 @@ def _worker(conn, checker, as_of: dt.date) -> None:  # pragma: no cover - runs i
             job = conn.recv()
             if job is None:
                 break
-            conn.send(check_one(checker, job, as_of))
+            try:
+                outcome = check_one(checker, job, as_of)
+            except Exception as exc:  # a defect, not a crash: raised in the main process, as with jobs=1
+                outcome = _Raised(exc)
+            conn.send(outcome)
     except (EOFError, KeyboardInterrupt, BrokenPipeError):
         pass
     finally:
         conn.close()
         os._exit(0)
+
+
+class _Raised:
+    """An exception a worker met, carried back to be raised where jobs=1 would raise it."""
+
+    def __init__(self, exc: Exception) -> None:
+        try:
+            pickle.dumps(exc)
+            self.exc = exc
+        except Exception:  # pragma: no cover - an exception that cannot be pickled
+            self.exc = RuntimeError(type(exc).__name__)
 
 
 class _Worker:
@@ -229,6 +245,8 @@ class _Pool:
                     except (EOFError, OSError):
                         self._lost(worker, finished, retry)
                         continue
+                    if isinstance(outcome, _Raised):
+                        raise outcome.exc
                     done_seq, _ = worker.queue.popleft()
                     finished[done_seq] = outcome
                 while next_out in finished:

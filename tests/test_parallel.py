@@ -139,3 +139,15 @@ def test_engine_output_does_not_depend_on_key_order():
     moved = [{**{k: v for k, v in f.items() if k != "t"}, "t": f["t"]} for f in facts]
     engine = RulesEngine(rulebook().rules)
     assert engine.evaluate(facts) == engine.evaluate(moved)
+
+
+def test_a_defect_in_a_worker_is_raised_as_with_one_job(monkeypatch):
+    """An exception that is not the engine's (a bug) stops the run the same way for every --jobs."""
+    def defect(data):
+        if data["response_id"] == "R-2026-003":
+            raise KeyError("defect")
+
+    monkeypatch.setattr(parallel, "_before_check", defect)
+    for jobs in (1, 2):
+        with pytest.raises(KeyError):
+            check([SAMPLE], AS_OF, jobs=jobs)
