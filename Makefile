@@ -12,6 +12,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 COVERAGE_FLOOR ?= 90
 TEST_JOBS ?= auto
+BENCH_ARGS ?=
 AS_OF ?= 2026-11-27
 
 .PHONY: help venv run test rules-check bench clean
@@ -46,7 +47,7 @@ test: $(STAMP)
 	$(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR)
 
 bench: $(STAMP)
-	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python scripts/benchmark.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) reports
