@@ -223,16 +223,20 @@ class _Pool:
                     if worker is None:
                         break
                     if retry:
-                        worker.send(*retry.popleft())
-                        continue
-                    if exhausted:
+                        job = retry.popleft()
+                    elif exhausted:
                         break
-                    record = next(records, None)
-                    if record is None:
-                        exhausted = True
-                        break
-                    worker.send(seq, record)
-                    seq += 1
+                    else:
+                        record = next(records, None)
+                        if record is None:
+                            exhausted = True
+                            break
+                        job = (seq, record)
+                        seq += 1
+                    try:
+                        worker.send(*job)
+                    except OSError:  # the worker died before we saw it (a broken pipe)
+                        self._lost(worker, finished, retry)
                 busy = [w for w in self.workers if w.queue]
                 if not busy:
                     break
@@ -258,9 +262,18 @@ class _Pool:
 
     def _lost(self, worker: _Worker, finished: dict[int, Any], retry: deque) -> None:
         """A worker died: its current record is lost (an input error), the rest go to another worker."""
-        seq, record = worker.queue.popleft()
-        data = record.data
-        finished[seq] = InputError(record.source, data["response_id"], "", CRASH_MESSAGE, record.line)
+        try:  # what it finished before dying is kept
+            while worker.queue and worker.conn.poll():
+                outcome = worker.conn.recv()
+                if isinstance(outcome, _Raised):
+                    raise outcome.exc
+                finished[worker.queue.popleft()[0]] = outcome
+        except (EOFError, OSError):
+            pass
+        if worker.queue:
+            seq, record = worker.queue.popleft()
+            data = record.data
+            finished[seq] = InputError(record.source, data["response_id"], "", CRASH_MESSAGE, record.line)
         retry.extendleft(reversed(worker.queue))
         worker.queue.clear()
         worker.conn.close()

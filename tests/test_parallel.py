@@ -151,3 +151,23 @@ def test_a_defect_in_a_worker_is_raised_as_with_one_job(monkeypatch):
     for jobs in (1, 2):
         with pytest.raises(KeyError):
             check([SAMPLE], AS_OF, jobs=jobs)
+
+
+def test_a_worker_found_dead_when_sending_loses_at_most_its_current_record(export, monkeypatch):
+    baseline = {r.response_id: r.to_dict() for r in check([export], AS_OF, jobs=1).responses}
+    real_send = parallel._Worker.send
+    sends = []
+
+    def send(self, seq, record):
+        sends.append(seq)
+        if len(sends) == 4:
+            self.process.kill()
+            self.process.join()
+        real_send(self, seq, record)
+
+    monkeypatch.setattr(parallel._Worker, "send", send)
+    report = check([export], AS_OF, jobs=2)
+    lost = [e.record for e in report.input_errors if e.message == CRASH_MESSAGE]
+    assert len(lost) <= 1
+    assert sorted([r.response_id for r in report.responses] + lost) == sorted(baseline)
+    assert all(r.to_dict() == baseline[r.response_id] for r in report.responses)
