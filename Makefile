@@ -11,6 +11,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 COVERAGE_FLOOR ?= 90
+TEST_JOBS ?= auto
+BENCH_ARGS ?=
 AS_OF ?= 2026-11-27
 
 .PHONY: help venv run test rules-check bench clean
@@ -40,11 +42,12 @@ test: $(STAMP)
 	@# the HTML report is tested in a real headless browser (Debian's chromium)
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 	$(BIN)/coverage erase
-	$(BIN)/coverage run -m pytest
+	@# in parallel (pytest-xdist, one worker per core); pytest-cov combines the workers' coverage
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist worksteal --cov --cov-report= -p no:cacheprovider
 	$(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR)
 
 bench: $(STAMP)
-	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python scripts/benchmark.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) reports

@@ -24,11 +24,12 @@ from .oracle import evaluate as oracle_evaluate
 from .params import load_parameters
 from .rulebook import PARAMETERS_FILE, Rulebook, load_rulebook
 from .timeline import response_timeline
-from .validation import Record, load_responses
+from .parallel import check_stream
+from .validation import Record, iter_responses, nothing_usable_error
 
 DEFAULT_RULES = Path(os.environ.get("SHG_CHECK_RULES", Path(__file__).resolve().parent.parent / "rules"))
 SEVERITIES = ("high", "medium", "low")
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int | None], None]  # (records checked, total or None when streamed)
 
 
 @dataclass
@@ -170,7 +171,7 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
           baseline_file: str | os.PathLike[str] | None = None,
           pseudonymise_key_file: str | os.PathLike[str] | None = None,
           incidents: Sequence[str | os.PathLike[str]] | None = None,
-          selection: "Selection | None" = None, fail_on: str = "low") -> Report:
+          selection: "Selection | None" = None, fail_on: str = "low", jobs: int = 1) -> Report:
     """Load, validate and check every response record under ``paths``.
 
     With ``incidents`` (incident feed files or folders), also find possible groups in the feeds and
@@ -182,10 +183,11 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     file that does not exist yet is a first night). Every
     option file is read before any record is checked (a ConfigError: nothing checked).
     ``selection`` (checker.selection) picks the responses checked.
+    Records are streamed; with ``jobs`` > 1 they are checked by that many worker processes
+    (checker/parallel.py), with the same report as ``jobs=1``.
     """
     from .baseline import apply_baseline, check_key, load_baseline
-    from .pseudonymise import collect_child_ids, key_fingerprint, load_key, pseudonymise_report
-    from .selection import select
+    from .pseudonymise import key_fingerprint, load_key, pseudonymise_report
     from .waivers import apply_waivers, load_waivers
 
     first_night = bool(baseline_file) and not Path(baseline_file).exists()
@@ -206,15 +208,19 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     if incidents:  # bad detection rules or feed paths stop the run before any work
         detection_rules = load_detection_rules(rules_dir, rulebook.parameters)
         iter_raw(incidents, "incident")
-    loaded = load_responses(paths)
-    chosen, chosen_info = select(loaded.records, selection)
+    items = iter_responses(paths)  # streamed: each record is read, validated, checked and let go
     checker = Checker(rulebook, engine)
-    results, errors = checker.check_records(chosen, as_of, progress)
+    streamed = check_stream(checker, items, as_of, jobs, progress, child_ids=key is not None,
+                            keep=selection.keeps if selection else None)
+    results = streamed.results
     results.sort(key=lambda r: r.response_id)
-    report = Report(as_of, rulebook, results, loaded.errors + errors, fail_on=fail_on, first_night=first_night,
-                    selection=chosen_info)
+    if not streamed.responses and not streamed.load_errors:  # the empty-input rule: never a clean night
+        streamed.load_errors.append(nothing_usable_error(paths, "response", "response records"))
+    chosen_info = {**selection.to_dict(), "left_out": streamed.left_out} if selection else None
+    report = Report(as_of, rulebook, results, streamed.load_errors + streamed.engine_errors, fail_on=fail_on,
+                    first_night=first_night, selection=chosen_info)
     if incidents:
-        found = find_groups(incidents, as_of, rules_dir, rulebook.parameters, [r.data for r in loaded.records],
+        found = find_groups(incidents, as_of, rules_dir, rulebook.parameters, streamed.responses,
                             detection_rules)
         report.groups, report.detection = found.group_dicts(), found.meta()
         report.input_errors += found.input_errors
@@ -223,7 +229,7 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     if baseline is not None:
         apply_baseline(report, baseline)
     if key is not None:
-        pseudonymise_report(report, key, collect_child_ids(r.data for r in loaded.records))
+        pseudonymise_report(report, key, streamed.child_ids)
     return report
 
 

@@ -20,6 +20,7 @@ from .api import DEFAULT_RULES, check, detect
 from .atomic import write_atomic
 from .errors import ConfigError, UsageError
 from .limits import DATE_RANGE_MESSAGE, in_date_range
+from .parallel import default_jobs
 from .validation import load_responses
 
 EXIT_OK = 0
@@ -64,13 +65,20 @@ class _ProgressBar:
         self.stream = stream if stream is not None else sys.stderr
         self.bar = None
         self.done = 0
+        self.counting = False
 
     @property
     def enabled(self) -> bool:
         isatty = getattr(self.stream, "isatty", None)
         return bool(isatty and isatty())
 
-    def __call__(self, n: int, total: int) -> None:
+    def __call__(self, n: int, total: int | None) -> None:
+        if total is None:  # records streamed: the total is not known in advance, count them
+            if n == 1 or n % 25 == 0:
+                self.stream.write(f"\rChecking records: {n:,} checked")
+                self.stream.flush()
+            self.done, self.counting = n, True
+            return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label="Checking records", file=self.stream)
             self.bar.__enter__()
@@ -78,6 +86,10 @@ class _ProgressBar:
         self.done = n
 
     def close(self) -> None:
+        if self.counting:
+            self.stream.write(f"\rChecking records: {self.done:,} checked\n")
+            self.stream.flush()
+            self.counting = False
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
@@ -213,9 +225,12 @@ def main() -> None:
 @click.option("--history", "history_file", type=click.Path(dir_okay=False), metavar="DB",
               help="Record this run in a SQLite history file (created if missing); see `shg-check history`. "
                    "The HTML then shows the trend.")
+@click.option("--jobs", "jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Check the responses in N worker processes (default: the number of cores). "
+                   "The reports are the same for every N.")
 def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_file, fail_on, key_file,
                   rules_dir, params_file, engine, incidents, status, identified_from, identified_to,
-                  local_authority, csv_rows, history_file):
+                  local_authority, csv_rows, history_file, jobs):
     """Check response records (files or folders of .json / .jsonl) and report gaps.
 
     \b
@@ -245,7 +260,8 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
         report = check(paths, as_of, rules_dir, params_file, engine,
                        progress=progress if progress.enabled else None,
                        waivers_file=waivers_file, baseline_file=baseline_file, pseudonymise_key_file=key_file,
-                       incidents=list(incidents) or None, selection=selection, fail_on=fail_on)
+                       incidents=list(incidents) or None, selection=selection, fail_on=fail_on,
+                       jobs=jobs or default_jobs())
     finally:
         progress.close()
     report.csv_rows = csv_rows

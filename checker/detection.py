@@ -49,7 +49,7 @@ from .validation import Record
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Episode:
     incident_id: str
     child: str
@@ -77,15 +77,17 @@ def age_on(date_of_birth: dt.date, on: dt.date) -> int:
 def prepare(records: Iterable[Record], as_of: dt.date, adult_age: int) -> Prepared:
     """Episodes of children from valid incident rows (see the module docstring)."""
     out = Prepared()
+    shared: dict[str, str] = {}  # one string object per child, setting and area, however many episodes name it
+    share = shared.setdefault
     for rec in records:
         try:
-            _prepare_row(rec, as_of, adult_age, out)
+            _prepare_row(rec, as_of, adult_age, out, share)
         except Exception as exc:  # containment: one row's failure is that row's input error
             out.errors.append(contained_error(rec, "incident_id", exc))
     return out
 
 
-def _prepare_row(rec: Record, as_of: dt.date, adult_age: int, out: Prepared) -> None:
+def _prepare_row(rec: Record, as_of: dt.date, adult_age: int, out: Prepared, share) -> None:
     """Add one row's episode to ``out`` (or count why it is left out)."""
     row = rec.data
     day = dt.date.fromisoformat(row["date"])
@@ -104,9 +106,11 @@ def _prepare_row(rec: Record, as_of: dt.date, adult_age: int, out: Prepared) -> 
     if age >= adult_age:
         out.adults += 1
         return
-    out.episodes.append(Episode(row["incident_id"], row["young_person_id"], day.toordinal(),
-                                row.get("setting_id") or None, row.get("area") or None,
-                                tuple(c for c in row.get("connections") or () if c != row["young_person_id"])))
+    setting, area = row.get("setting_id") or None, row.get("area") or None
+    child = row["young_person_id"]
+    out.episodes.append(Episode(row["incident_id"], share(child, child), day.toordinal(),
+                                setting and share(setting, setting), area and share(area, area),
+                                tuple(share(c, c) for c in row.get("connections") or () if c != child)))
 
 
 # -- partitions --------------------------------------------------------------------------------------------------
@@ -287,8 +291,10 @@ def _fold_subsumed(groups: list[Group]) -> list[Group]:
         host.met_day = min(host.met_day, g.met_day)
         host.min_children = min(host.min_children, g.min_children)
         host.first_day, host.last_day = min(host.first_day, g.first_day), max(host.last_day, g.last_day)
-        settings, areas, incidents = folded.setdefault(id(host), (set(host.settings), set(host.areas),
-                                                                  set(host.incidents)))
+        added = folded.get(id(host))
+        if added is None:  # built once per host, not on every fold (that copy made detection quadratic)
+            added = folded[id(host)] = (set(host.settings), set(host.areas), set(host.incidents))
+        settings, areas, incidents = added
         settings.update(g.settings)
         areas.update(g.areas)
         incidents.update(g.incidents)

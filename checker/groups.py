@@ -15,7 +15,8 @@ from .detection_rules import DetectionRuleset, load_detection_rules
 from .errors import InputError
 from .escalation import EscalationChecker
 from .params import Parameter
-from .validation import load_incidents
+from .loading import iter_raw
+from .validation import iter_validated, nothing_usable_error, validate_incident
 
 
 @dataclass
@@ -78,13 +79,26 @@ def find_groups(feed_paths: Sequence[str | os.PathLike[str]], as_of: dt.date, ru
     Raises ConfigError (bad detection rules) or UsageError (a feed path not found) before reading anything.
     """
     ruleset = ruleset or load_detection_rules(rules_dir, params)
-    loaded = load_incidents(feed_paths)
-    prepared = prepare(loaded.records, as_of, params["adult_age"].engine_value())
+    errors: list[InputError] = []
+    read = 0
+
+    def valid_rows():  # streamed: each row becomes a compact episode (or is left out) and is let go
+        nonlocal read
+        for item in iter_validated(iter_raw(feed_paths, "incident"), validate_incident, "incident_id"):
+            if isinstance(item, InputError):
+                errors.append(item)
+            else:
+                read += 1
+                yield item
+
+    prepared = prepare(valid_rows(), as_of, params["adult_age"].engine_value())
     groups = detect(prepared.episodes, ruleset.rules)
-    errors = loaded.errors + prepared.errors
+    if not read and not errors:  # the empty-input rule: a feed with no row at all is never a clean night
+        errors.append(nothing_usable_error(feed_paths, "incident", "incident rows"))
+    errors = errors + prepared.errors
     if responses is not None:
         errors += _check_escalation_contained(groups, responses, params, as_of, feed_paths)
-    return GroupResult(as_of, ruleset, groups, errors, len(loaded.records),
+    return GroupResult(as_of, ruleset, groups, errors, read,
                        len(prepared.episodes), prepared.adults, prepared.after_as_of, responses is not None)
 
 

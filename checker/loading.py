@@ -29,6 +29,7 @@ from checker.errors import InputError, UsageError, looks_like_field_name
 from checker.inputs_guard import duplicates_seen, may_have_surrogates, object_pairs, value_problems
 from checker.limits import MAX_INPUT_BYTES, MAX_RECORD_BYTES
 
+
 Kind = Literal["response", "incident"]
 
 JSON_SUFFIXES = (".json",)
@@ -261,37 +262,67 @@ class _LineCounter:
 
 
 def _read_json_lines(path: Path, source: str) -> Iterator[RawItem | InputError]:
-    """A JSON Lines file: one object per non-blank line; a bad line loses only itself."""
-    raw = yield from _read_bytes(path, source)
-    if raw is None:
+    """A JSON Lines file, read line by line (streamed): one object per non-blank line; a bad line loses only
+    itself. Parsed with the standard library and ``object_pairs`` so a repeated key is seen (orjson takes the
+    last value silently)."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            yield _file_error(source, "not a regular file (a pipe, device or socket): skipped")
+            return
+        if info.st_size > MAX_INPUT_BYTES:
+            yield _file_error(source, f"larger than {MAX_INPUT_BYTES >> 30} GiB: skipped")
+            return
+        handle = path.open("rb")
+    except OSError as exc:
+        yield _file_error(source, _os_message(exc))
         return
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    position = 0
-    for line_no, chunk in enumerate(raw.split(b"\n"), start=1):
-        if not chunk.strip():
-            continue
-        position += 1
-        if len(chunk) > MAX_RECORD_BYTES:
-            yield InputError(source, f"#{position}", "", f"line {line_no} is too long to read "
-                             f"(more than {MAX_RECORD_BYTES >> 20} MiB)", line_no)
-            continue
-        try:
-            text = chunk.decode("utf-8")
-        except UnicodeDecodeError:
-            yield InputError(source, f"#{position}", "", f"not valid UTF-8 text at line {line_no}", line_no)
-            continue
-        seen = duplicates_seen()
-        try:
-            value = json.loads(text, object_pairs_hook=object_pairs)
-        except json.JSONDecodeError as exc:
-            yield InputError(source, f"#{position}", "", f"not valid JSON at line {line_no} column {exc.colno}", line_no)
-            continue
-        except RecursionError:
-            yield InputError(source, f"#{position}", "", f"JSON nested too deeply to read at line {line_no}", line_no)
-            continue
-        surrogates = may_have_surrogates(text)
-        yield from _items(source, position, line_no, value, surrogates, surrogates or duplicates_seen() != seen)
+    with handle:
+        position = 0
+        line_no = 0
+        while True:
+            try:
+                chunk = handle.readline(MAX_RECORD_BYTES + 1)
+                too_long = len(chunk) > MAX_RECORD_BYTES and not chunk.endswith(b"\n")
+                while too_long:  # skip the rest of an over-long line
+                    rest = handle.readline(MAX_RECORD_BYTES + 1)
+                    if not rest or rest.endswith(b"\n"):
+                        break
+            except OSError as exc:
+                yield _file_error(source, _os_message(exc))
+                return
+            if not chunk:
+                return
+            line_no += 1
+            if chunk.endswith(b"\n"):
+                chunk = chunk[:-1]
+            if line_no == 1 and chunk.startswith(b"\xef\xbb\xbf"):
+                chunk = chunk[3:]
+            if not chunk.strip():
+                continue
+            position += 1
+            if too_long:
+                yield InputError(source, f"#{position}", "", f"line {line_no} is too long to read "
+                                 f"(more than {MAX_RECORD_BYTES >> 20} MiB)", line_no)
+                continue
+            try:
+                text = chunk.decode("utf-8")
+            except UnicodeDecodeError:
+                yield InputError(source, f"#{position}", "", f"not valid UTF-8 text at line {line_no}", line_no)
+                continue
+            seen = duplicates_seen()
+            try:
+                value = json.loads(text, object_pairs_hook=object_pairs)
+            except json.JSONDecodeError as exc:
+                yield InputError(source, f"#{position}", "", f"not valid JSON at line {line_no} column {exc.colno}",
+                                 line_no)
+                continue
+            except RecursionError:
+                yield InputError(source, f"#{position}", "", f"JSON nested too deeply to read at line {line_no}",
+                                 line_no)
+                continue
+            surrogates = may_have_surrogates(text)
+            yield from _items(source, position, line_no, value, surrogates, surrogates or duplicates_seen() != seen)
 
 
 def _items(source: str, position: int, line: int | None, value: object,

@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from checker.errors import InputError
+from checker.fastvalidate import is_valid
 from checker.inputs_guard import id_problems
 from checker.limits import DATE_RANGE_MESSAGE, in_date_range
 from checker.loading import SUFFIXES, RawItem, is_usable_id, iter_raw, record_label, skipped_files
@@ -99,16 +100,21 @@ def load_incidents(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
 
 def _nothing_usable(result: LoadResult, paths: Sequence[str | os.PathLike[str]], kind, what: str) -> LoadResult:
     if not result.records and not result.errors:  # (with errors, the exit code is 3 already)
-        skipped = skipped_files(paths, kind)
-        shown = ", ".join(os.fspath(p) for p in paths)
-        note = f"; {skipped} file(s) skipped that are not {', '.join(SUFFIXES[kind])}" if skipped else ""
-        result.errors.append(InputError(shown, "", "", f"no usable {what} in the input{note}"))
+        result.errors.append(nothing_usable_error(paths, kind, what))
     return result
+
+
+def nothing_usable_error(paths: Sequence[str | os.PathLike[str]], kind, what: str) -> InputError:
+    """The input error of an input in which nothing at all was found (the empty-input rule)."""
+    skipped = skipped_files(paths, kind)
+    shown = ", ".join(os.fspath(p) for p in paths)
+    note = f"; {skipped} file(s) skipped that are not {', '.join(SUFFIXES[kind])}" if skipped else ""
+    return InputError(shown, "", "", f"no usable {what} in the input{note}")
 
 
 def validate_response(data: object) -> list[Problem]:
     """Every problem of one response record, sorted by JSON pointer ([] when valid)."""
-    problems = _schema_problems(validator("response-record"), data)
+    problems = [] if is_valid("response-record", data) else _schema_problems(validator("response-record"), data)
     if isinstance(data, dict):
         problems.extend(_response_reference_problems(data))
     problems.extend(id_problems(data))
@@ -117,7 +123,8 @@ def validate_response(data: object) -> list[Problem]:
 
 def validate_incident(data: object) -> list[Problem]:
     """Every problem of one incident feed row, sorted by JSON pointer ([] when valid)."""
-    return _sorted([*_schema_problems(validator("incident"), data), *id_problems(data)])
+    problems = [] if is_valid("incident", data) else _schema_problems(validator("incident"), data)
+    return _sorted([*problems, *id_problems(data)])
 
 
 @cache
@@ -138,23 +145,38 @@ def validator(name: str) -> Draft202012Validator:
 
 def _load(items: Iterable[RawItem | InputError], validate: Callable[[object], list[Problem]], id_key: str) -> LoadResult:
     result = LoadResult()
-    first_seen: dict[str, RawItem] = {}
+    for out in iter_validated(items, validate, id_key):
+        if isinstance(out, InputError):
+            result.errors.append(out)
+        else:
+            result.records.append(out)
+    return result
+
+
+def iter_responses(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Record | InputError]:
+    """Response records read and validated one at a time, in input order (what load_responses lists)."""
+    return iter_validated(iter_raw(paths, "response"), validate_response, "response_id")
+
+
+def iter_validated(items: Iterable[RawItem | InputError], validate: Callable[[object], list[Problem]],
+                   id_key: str) -> Iterator[Record | InputError]:
+    """Each item validated as it comes: a Record, or its errors; only the ids seen are kept."""
+    first_seen: dict[str, tuple[str, int]] = {}
     for item in items:
         if isinstance(item, InputError):
-            result.errors.append(item)
+            yield item
             continue
         problems = validate(item.data)
         record_id = item.data.get(id_key) if isinstance(item.data, dict) else None
         if is_usable_id(record_id):
-            first = first_seen.setdefault(record_id, item)
-            if first is not item:
-                problems = _sorted([*problems, (f"/{id_key}", f"duplicate {id_key}: first seen in {first.source} #{first.position}")])
+            first = first_seen.setdefault(record_id, (item.source, item.position))
+            if first != (item.source, item.position):
+                problems = _sorted([*problems, (f"/{id_key}", f"duplicate {id_key}: first seen in {first[0]} #{first[1]}")])
         if problems:
             label = record_label(item.data, id_key, item.position)
-            result.errors.extend(InputError(item.source, label, path, message, item.line) for path, message in problems)
+            yield from (InputError(item.source, label, path, message, item.line) for path, message in problems)
         else:
-            result.records.append(Record(item.source, item.position, item.line, item.data))  # type: ignore[arg-type]
-    return result
+            yield Record(item.source, item.position, item.line, item.data)  # type: ignore[arg-type]
 
 
 # -- schema errors to messages -----------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ def _raw_index(d: dt.date) -> int:
     return _weekdays_upto(d) - held
 
 
+@lru_cache(maxsize=1 << 16)  # the same few hundred dates recur in every record's facts
 def working_index(d: dt.date) -> int:
     """Working days from 1970-01-01 up to and including ``d`` (0 or less for earlier dates).
 

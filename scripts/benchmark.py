@@ -1,40 +1,50 @@
-"""Speed figures for the README (a benchmark, not a test): group detection and the response check.
+"""Speed figures for the README (a benchmark, not a test): the nightly check end to end, by size.
 
-Run: make bench   or   .venv/bin/python scripts/benchmark.py --incidents 100000 --responses 500
+Run: make bench     or   .venv/bin/python scripts/benchmark.py --sizes 2000:20000,10000:100000 --detect 1000000
 
-1. Writes a synthetic incident feed (CSV) of N incidents (default 100,000; invented ids) to a
-   temporary folder, then times, separately: reading and validating it
-   (checker.validation.load_incidents), and finding the groups (episodes, partitions, sliding
-   windows, merging) and checking each against synthetic response records. Peak memory: the
-   peak of Python allocations during each phase (tracemalloc, in a second, untimed pass) and
-   the process's peak resident size (resource.getrusage).
-2. Checks M synthetic response records (variants of the sample export) through
-   checker.api.Checker with durable-rules, and prints records per second.
+For each size R:I (R heavy synthetic responses, see scripts/bench_data.py, and I synthetic incidents),
+in a fresh process, on files in a temporary folder:
+1. the parse floor: reading the same files with json.loads (each line) and csv.DictReader, nothing else;
+2. the whole check, as `shg-check check --incidents --jobs N --output-dir` does it (checker.api.check, then
+   every writer): wall time, CPU time (this process and its workers), peak resident memory (after the
+   check, and after the writers), the ratio of the wall time to the parse floor, and each report's size;
+3. each phase on its own, in one process: read, validate, facts, engine (on the first --phase-sample
+   responses, per response), incident read+validate, detection and escalation (whole feed), each writer.
+With --detect N: `detect` alone on N incidents (read, validate, episodes, groups): wall time and peak memory.
+The machine may be shared: compare ratios measured in the same run, not seconds across runs.
 """
 from __future__ import annotations
 
 import argparse
-import copy
 import csv
 import datetime as dt
+import json
+import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from checker.api import DEFAULT_RULES, Checker  # noqa: E402
+import bench_data  # noqa: E402
+from checker.api import DEFAULT_RULES, Checker, check  # noqa: E402
 from checker.detection import detect, prepare  # noqa: E402
 from checker.detection_rules import load_detection_rules  # noqa: E402
+from checker.errors import InputError  # noqa: E402
 from checker.escalation import check_escalation  # noqa: E402
+from checker.facts import response_facts  # noqa: E402
+from checker.findings import resolve  # noqa: E402
+from checker.loading import iter_raw  # noqa: E402
+from checker.parallel import default_jobs, escalation_view  # noqa: E402
+from checker.reporting import FILENAMES, RENDERERS  # noqa: E402
 from checker.rulebook import load_rulebook  # noqa: E402
-from checker.validation import load_incidents  # noqa: E402
+from checker.validation import iter_validated, validate_incident, validate_response  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 27)
 COLUMNS = ["incident_id", "young_person_id", "date_of_birth", "age", "date", "setting_id", "area", "connections",
@@ -82,87 +92,187 @@ def responses_for(groups, share: float, seed: int) -> list[dict]:
 
 
 def peak_rss_mb() -> float:
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+    """Peak resident memory of this process or any of its (waited-for) workers, in MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
 
 
-def bench_detection(n: int, seed: int) -> None:
+def cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class Timer:
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), cpu_seconds()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.wall, cpu_seconds() - self.cpu
+
+
+def parse_floor(responses: Path, feed: Path) -> Timer:
+    with Timer() as t:
+        with responses.open("rb") as handle:
+            for line in handle:
+                if line.strip():
+                    json.loads(line)
+        with feed.open(newline="", encoding="utf-8") as handle:
+            for _ in csv.DictReader(handle):
+                pass
+    return t
+
+
+def phases(responses: Path, feed: Path, sample: int, report) -> dict[str, float]:
+    """Seconds per phase, one process: per response over the first ``sample``, whole feed for incidents."""
     rulebook = load_rulebook(DEFAULT_RULES)
+    checker = Checker(rulebook)
+    out: dict[str, float] = {}
+    with Timer() as t:
+        items = []
+        for item in iter_raw([str(responses)], "response"):
+            items.append(item)
+            if len(items) == sample:
+                break
+    out["read (per response)"] = t.wall / len(items)
+    with Timer() as t:
+        for item in items:
+            validate_response(item.data)
+    out["validate (per response)"] = t.wall / len(items)
+    with Timer() as t:
+        facts = [response_facts(item.data, bench_data.AS_OF) for item in items]
+    out["facts (per response)"] = t.wall / len(items)
+    with Timer() as t:
+        outcomes = [checker._engine.evaluate(f) for f in facts]
+    out["engine (per response)"] = t.wall / len(items)
+    with Timer() as t:
+        for o in outcomes:
+            [resolve(rule, o[rule.id]) for rule in rulebook.rules]
+    out["findings (per response)"] = t.wall / len(items)
+    del items, facts, outcomes
     params = rulebook.parameters
     ruleset = load_detection_rules(DEFAULT_RULES, params)
-    adult_age = params["adult_age"].engine_value()
+    with Timer() as t:
+        rows = [r for r in iter_validated(iter_raw([str(feed)], "incident"), validate_incident, "incident_id")
+                if not isinstance(r, InputError)]
+    out["incidents read+validate"] = t.wall
+    with Timer() as t:
+        groups = detect(prepare(rows, bench_data.AS_OF, params["adult_age"].engine_value()).episodes, ruleset.rules)
+    out["detection"] = t.wall
+    del rows
+    with responses.open("rb") as handle:
+        views = [escalation_view(json.loads(line)) for line in handle if line.strip()]
+    with Timer() as t:
+        check_escalation(groups, views, params, bench_data.AS_OF)
+    out["escalation"] = t.wall
+    return out
+
+
+def run_size(n_responses: int, n_incidents: int, jobs: int, sample: int, seed: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        responses, feed = Path(tmp) / "responses.jsonl", Path(tmp) / "feed.csv"
+        size = bench_data.write_responses(responses, n_responses, seed)
+        write_feed(feed, n_incidents, seed)
+        floor = parse_floor(responses, feed)
+        with Timer() as whole:
+            with Timer() as checking:
+                report = check([str(responses)], bench_data.AS_OF, incidents=[str(feed)], jobs=jobs)
+            rss_check = peak_rss_mb()
+            writers = {}
+            for fmt, render in RENDERERS.items():
+                with Timer() as t:
+                    text = render(report)
+                writers[FILENAMES[fmt]] = (t.wall, len(text.encode("utf-8")))
+                del text
+        result = {
+            "responses": n_responses, "incidents": n_incidents, "jobs": jobs, "input_mb": size / 2**20,
+            "parse_floor": floor.wall, "parse_floor_cpu": floor.cpu, "check_wall": checking.wall, "check_cpu": checking.cpu,
+            "wall": whole.wall, "cpu": whole.cpu, "rss_check": rss_check, "rss": peak_rss_mb(),
+            "writers": writers, "gaps": report.gap_count, "groups": len(report.groups or []),
+            "input_errors": len(report.input_errors),
+        }
+        del report
+        result["phases"] = phases(responses, feed, min(sample, n_responses), None)
+    return result
+
+
+def run_detect(n: int, seed: int) -> dict:
+    from checker.api import detect as api_detect
+
     with tempfile.TemporaryDirectory() as tmp:
         feed = Path(tmp) / "feed.csv"
         write_feed(feed, n, seed)
-
-        start = time.perf_counter()
-        loaded = load_incidents([str(feed)])
-        t_load = time.perf_counter() - start
-
-        start = time.perf_counter()
-        prepared = prepare(loaded.records, AS_OF, adult_age)
-        groups = detect(prepared.episodes, ruleset.rules)
-        t_detect = time.perf_counter() - start
-
-        responses = responses_for(groups, 0.7, seed)
-        start = time.perf_counter()
-        check_escalation(groups, responses, params, AS_OF)
-        t_escalation = time.perf_counter() - start
-
-        # memory: a second pass under tracemalloc (which slows Python down, so it is not timed)
-        tracemalloc.start()
-        again = load_incidents([str(feed)])
-        _, peak_load = tracemalloc.get_traced_memory()
-        tracemalloc.reset_peak()
-        base, _ = tracemalloc.get_traced_memory()
-        check_escalation(detect(prepare(again.records, AS_OF, adult_age).episodes, ruleset.rules),
-                         responses, params, AS_OF)
-        _, peak_detect = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-
-    states: dict[str, int] = {}
-    for g in groups:
-        states[g.escalation["escalation"]] = states.get(g.escalation["escalation"], 0) + 1
-    print(f"Group detection, {n:,} synthetic incidents ({len(prepared.episodes):,} episodes of children, "
-          f"{len(loaded.errors)} input errors)")
-    print(f"  read and validate the CSV feed : {t_load:6.2f} s  ({n / t_load:,.0f} rows/s), "
-          f"peak Python memory {peak_load / 2**20:,.0f} MiB")
-    print(f"  find groups ({len(ruleset.rules)} rules)        : {t_detect:6.2f} s  -> {len(groups):,} groups, "
-          f"peak Python memory {(peak_detect - base) / 2**20:,.0f} MiB above the loaded feed")
-    print(f"  escalation check ({len(responses):,} responses): {t_escalation:6.2f} s  -> "
-          + ", ".join(f"{k} {v:,}" for k, v in sorted(states.items())))
-    print(f"  process peak resident memory   : {peak_rss_mb():,.0f} MiB")
+        with Timer() as floor:
+            with feed.open(newline="", encoding="utf-8") as handle:
+                for _ in csv.DictReader(handle):
+                    pass
+        with Timer() as t:
+            result = api_detect([str(feed)], bench_data.AS_OF, DEFAULT_RULES)
+        return {"incidents": n, "wall": t.wall, "cpu": t.cpu, "rss": peak_rss_mb(), "parse_floor": floor.wall,
+                "groups": len(result.groups), "episodes": result.episodes_counted}
 
 
-def bench_responses(m: int) -> None:
-    import make_fixtures as fx
+def _child(args: list[str]) -> dict:
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"benchmark child failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
-    base = [fx.complete_closed(), fx.missing_police(), fx.poor_referral(), fx.before_chapter(), fx.open_early()]
-    records = []
-    for i in range(m):
-        rec = copy.deepcopy(base[i % len(base)])
-        rec["response_id"] = f"R-B{i:06d}"
-        records.append(rec)
-    checker = Checker(load_rulebook(DEFAULT_RULES), "durable")
-    start = time.perf_counter()
-    for rec in records:
-        checker.check_record(rec, AS_OF)
-    elapsed = time.perf_counter() - start
-    print(f"Response check, {m:,} synthetic response records through checker.api.Checker (durable-rules, "
-          f"{len(checker.rulebook.rules)} rules): {elapsed:.2f} s, {m / elapsed:,.0f} records/s")
+
+def print_size(r: dict) -> None:
+    print(f"\n{r['responses']:,} heavy responses ({r['input_mb']:,.0f} MB JSON Lines) + {r['incidents']:,} incidents, "
+          f"--jobs {r['jobs']}: {r['gaps']:,} gaps, {r['groups']:,} groups, {r['input_errors']} input errors")
+    print(f"  parse floor (json.loads + csv)  {r['parse_floor']:7.2f} s wall, {r['parse_floor_cpu']:7.2f} s CPU")
+    print(f"  check (read..escalation)        {r['check_wall']:7.2f} s wall, {r['check_cpu']:7.2f} s CPU  "
+          f"= {r['check_wall'] / r['parse_floor']:.1f}x the parse floor; peak RSS {r['rss_check']:,.0f} MiB")
+    ideal = r["check_cpu"] / r["jobs"] / r["parse_floor_cpu"]
+    print(f"  on an idle machine (check CPU / jobs, over the floor's CPU) about {ideal:.1f}x the parse floor")
+    print(f"  check + every writer            {r['wall']:7.2f} s wall, {r['cpu']:7.2f} s CPU  "
+          f"= {r['wall'] / r['parse_floor']:.1f}x the parse floor; peak RSS {r['rss']:,.0f} MiB")
+    for name, (seconds, size) in r["writers"].items():
+        print(f"    writer {name:17s}      {seconds:7.2f} s  {size / 2**20:8.1f} MB")
+    print("  phases, one process:")
+    for name, seconds in r["phases"].items():
+        unit = f"{seconds * 1000:7.2f} ms" if "per response" in name else f"{seconds:7.2f} s "
+        print(f"    {name:28s} {unit}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incidents", type=int, default=100_000, help="synthetic incidents (default 100000)")
-    parser.add_argument("--responses", type=int, default=500, help="synthetic response records (default 500; 0: skip)")
+    parser.add_argument("--sizes", default="200:2000,2000:20000",
+                        help="responses:incidents, comma-separated (default 200:2000,2000:20000)")
+    parser.add_argument("--detect", type=int, default=100_000, help="incidents for `detect` alone (0: skip)")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), help="worker processes (default: cores)")
+    parser.add_argument("--phase-sample", type=int, default=300, help="responses timed phase by phase")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--detect-one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    print(f"Python {sys.version.split()[0]}; figures vary with the machine")
-    if args.incidents:
-        bench_detection(args.incidents, args.seed)
-    if args.responses:
-        bench_responses(args.responses)
+    if args.one:
+        r, i = (int(x) for x in args.one.split(":"))
+        print(json.dumps(run_size(r, i, args.jobs, args.phase_sample, args.seed)))
+        return
+    if args.detect_one:
+        print(json.dumps(run_detect(args.detect_one, args.seed)))
+        return
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, --jobs {args.jobs}; each size in a fresh process. "
+          "Timings vary with the load: compare the ratios.")
+    results = []
+    for size in args.sizes.split(","):
+        r = _child(["--one", size, "--jobs", str(args.jobs), "--phase-sample", str(args.phase_sample),
+                    "--seed", str(args.seed)])
+        print_size(r)
+        results.append(r)
+    if len(results) > 1:
+        a, b = results[-2], results[-1]
+        print(f"\npeak RSS of the check, {a['responses']:,} -> {b['responses']:,} responses: "
+              f"{a['rss_check']:,.0f} -> {b['rss_check']:,.0f} MiB ({b['rss_check'] / a['rss_check']:.2f}x)")
+    if args.detect:
+        d = _child(["--detect-one", str(args.detect), "--seed", str(args.seed)])
+        print(f"\ndetect on {d['incidents']:,} incidents ({d['episodes']:,} episodes of children): {d['wall']:.2f} s wall, "
+              f"{d['cpu']:.2f} s CPU, peak RSS {d['rss']:,.0f} MiB, {d['groups']:,} groups; "
+              f"csv.DictReader alone {d['parse_floor']:.2f} s ({d['wall'] / d['parse_floor']:.1f}x)")
 
 
 if __name__ == "__main__":

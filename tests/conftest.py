@@ -26,3 +26,8 @@ def minimal_response(response_id: str = "R-1", **fields: object) -> dict:
 def make_response():
     """Factory for minimal valid response records: ``make_response("R-2", status="closed", ...)``."""
     return minimal_response
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow and browser tests first, so that parallel workers (pytest-xdist) do not end on a long tail."""
+    items.sort(key=lambda item: not (item.get_closest_marker("slow") or item.get_closest_marker("browser")))

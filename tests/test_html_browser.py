@@ -20,6 +20,8 @@ from checker.waivers import Waiver, Waivers, apply_waivers
 
 from nightly_helpers import AS_OF, ROOT, SAMPLE
 
+pytestmark = pytest.mark.browser  # scheduled first under pytest-xdist (tests/conftest.py)
+
 SCREENSHOT = ROOT / "reports" / "browser-test.png"
 GAP_TEXTS = [  # the HTML gives the labels without the raw codes in brackets
     "The scoping meeting lacked required agencies. Missing: Children in Care Specialist Nurse, "

@@ -345,7 +345,8 @@ def test_unreadable_and_too_deep_files(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     paths.append(write(tmp_path / "c.csv", CSV_HEADER))
-    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(Path, "open", refuse)  # JSON Lines are read line by line
     assert list(iter_raw(paths, "incident")) == [
         InputError(path, "", "", "cannot be read: Permission denied") for path in paths]
 
