@@ -175,7 +175,8 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
           waivers_file: str | os.PathLike[str] | None = None,
           baseline_file: str | os.PathLike[str] | None = None,
           pseudonymise_key_file: str | os.PathLike[str] | None = None,
-          incidents: Sequence[str | os.PathLike[str]] | None = None) -> Report:
+          incidents: Sequence[str | os.PathLike[str]] | None = None,
+          mapping: str | os.PathLike[str] | None = None) -> Report:
     """Load, validate and check every response record under ``paths``.
 
     With ``incidents`` (incident feed files or folders), also find possible groups in the feeds and
@@ -185,6 +186,7 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     (``pseudonymise_key_file``); gaps are compared with ``baseline_file`` (a
     previous JSON report, made with the same key when pseudonymised). Every
     option file is read before any record is checked (a ConfigError: nothing checked).
+    ``mapping``: a mapping file for .xlsx / CSV-table inputs (default: the tracker template's).
     """
     from .baseline import apply_baseline, load_baseline
     from .pseudonymise import collect_child_ids, load_key, pseudonymise_report
@@ -200,7 +202,7 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     if incidents:  # bad detection rules or feed paths stop the run before any work
         detection_rules = load_detection_rules(rules_dir, rulebook.parameters)
         iter_raw(incidents, "incident")
-    loaded = load_responses(paths)
+    loaded = load_responses(paths, mapping)
     checker = Checker(rulebook, engine)
     results, errors = checker.check_records(loaded.records, as_of, progress)
     results.sort(key=lambda r: r.response_id)

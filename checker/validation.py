@@ -65,9 +65,11 @@ class LoadResult:
     errors: list[InputError] = field(default_factory=list)
 
 
-def load_responses(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
-    """Read and validate response records; a repeated ``response_id`` is an error (the first is kept)."""
-    return _load(iter_raw(paths, "response"), validate_response, "response_id")
+def load_responses(paths: Sequence[str | os.PathLike[str]], mapping: str | os.PathLike[str] | None = None) -> LoadResult:
+    """Read and validate response records; a repeated ``response_id`` is an error (the first is kept).
+
+    ``mapping``: how to read .xlsx workbooks and folders of CSV tables (checker/tabular)."""
+    return _load(iter_raw(paths, "response", mapping), validate_response, "response_id")
 
 
 def load_incidents(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
