@@ -10,7 +10,6 @@ records, exactly as the default mapping reads them back.
 """
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 from collections import defaultdict
@@ -69,8 +68,12 @@ def _full_field(table: Table, column: Column) -> str:
 
 
 def write_workbook(path: str | os.PathLike[str] | io.BytesIO, records: Iterable[dict] = (),
-                   lay: Layout | None = None, rules_dir=None) -> None:
-    """Write the tracker workbook to ``path``, filled with ``records`` (none: an empty template)."""
+                   lay: Layout | None = None, rules_dir=None, clauses: dict[str, list[str]] | None = None,
+                   formatted_rows: int = FORMATTED_ROWS) -> None:
+    """Write the tracker workbook to ``path``, filled with ``records`` (none: an empty template).
+
+    ``clauses`` (record field -> clause ids) defaults to what the rules in ``rules_dir`` read;
+    ``formatted_rows``: empty rows given date formats and drop-downs below the records."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -79,7 +82,7 @@ def write_workbook(path: str | os.PathLike[str] | io.BytesIO, records: Iterable[
 
     lay = lay or layout()
     records = list(records)
-    clauses = field_clauses(rules_dir)
+    clauses = field_clauses(rules_dir) if clauses is None else clauses
     book = Workbook()
     readme = book.active
     readme.title = "README"
@@ -126,7 +129,9 @@ def write_workbook(path: str | os.PathLike[str] | io.BytesIO, records: Iterable[
             for j, value in enumerate(values, start=1):
                 if value is not None:
                     ws.cell(i, j, value)
-        last = max(n_rows, FORMATTED_ROWS) + 1
+        last = n_rows + formatted_rows + 1
+        if last < 2:
+            continue
         offset = len(t.keys())
         for j, column in enumerate(t.columns, start=offset + 1):
             letter = get_column_letter(j)
@@ -222,7 +227,7 @@ def _write_readme(ws, lay: Layout, clauses: dict[str, list[str]], bold, wrap) ->
         "Codes: pick from the drop-down lists; the Codes sheet lists every code and its meaning.",
         "Never type a child's name: young people are identified by pseudonymous IDs only.",
         "Check the tracker with:  shg-check validate tracker.xlsx   then   shg-check check tracker.xlsx",
-        f"Generated from the exchange-format schema on {dt.date.today().isoformat()}.",
+        "Generated from the exchange-format schema (checker/schemas/response-record.schema.json) and the rules.",
     ]
     for i, line in enumerate(lines, start=1):
         cell = ws.cell(i, 1, line)
