@@ -262,11 +262,11 @@ def validate_command(paths, mapping):
     from .tabular import unmapped_columns
 
     loaded = load_responses(paths, mapping)
-    for note in unmapped_columns(paths, mapping):
-        click.echo(f"note: {note}", err=True)
     for e in loaded.errors:
         where = f":{e.line}" if e.line else ""
         click.echo(f"{e.source}{where}: record {e.record or '-'}: {e.path or '(whole record)'}: {e.message}")
+    for note in unmapped_columns(paths, mapping):
+        click.echo(f"note: {note}", err=True)
     click.echo(f"{len(loaded.records)} valid, {len(loaded.errors)} errors", err=True)
     sys.exit(EXIT_INPUT_ERRORS if loaded.errors else EXIT_OK)
 

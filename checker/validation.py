@@ -121,7 +121,9 @@ def _load(items: Iterable[RawItem | InputError], validate: Callable[[object], li
                 problems = _sorted([*problems, (f"/{id_key}", f"duplicate {id_key}: first seen in {first.source} #{first.position}")])
         if problems:
             label = record_label(item.data, id_key, item.position)
-            result.errors.extend(InputError(item.source, label, path, message, item.line) for path, message in problems)
+            located = getattr(item, "input_errors", None)  # tabular inputs name the sheet, row and column
+            result.errors.extend(located(label, problems) if located else
+                                 (InputError(item.source, label, path, message, item.line) for path, message in problems))
         else:
             result.records.append(Record(item.source, item.position, item.line, item.data))  # type: ignore[arg-type]
     return result

@@ -33,6 +33,13 @@ from checker.tabular.values import (CellError, as_text, is_blank, parse_boolean,
 FORMULA = "holds a formula: the checker reads values only (copy the column and paste it as values)"
 
 
+@dataclass(frozen=True)
+class LocatedItem(RawItem):
+    """A record read from tables: ``input_errors(label, problems)`` names the cell of each problem."""
+
+    input_errors: object = None
+
+
 @dataclass
 class _Where:
     sheet: Sheet
@@ -239,18 +246,24 @@ class TabularInput:
             if b.tm.mode == "enrich" and b.sheet is not None:
                 self._enrich(b, responses, keys)
         yield from loose
-        from checker.validation import validate_response
-
         for rid, resp in responses.items():
             if not resp.bad:
                 self._apply_states(resp)
-            if not resp.bad:
-                for pointer, message in validate_response(resp.data):
-                    self._fail(resp, rid, pointer, message, self._locate(resp, pointer))
             if resp.bad:
                 yield from resp.errors
             else:
-                yield RawItem(resp.source, resp.position, resp.line, resp.data)
+                yield LocatedItem(resp.source, resp.position, resp.line, resp.data,
+                                  lambda label, problems, resp=resp: self._located_errors(resp, label, problems))
+
+    def _located_errors(self, resp: _Response, label: str, problems) -> list[InputError]:
+        """The record's validation problems, each traced back to the cell (or row) it came from."""
+        out = []
+        for pointer, message in problems:
+            where = self._locate(resp, pointer)
+            out.append(InputError(where.sheet.source if where else resp.source, label, pointer,
+                                  f"{where.text()}: {message}" if where else message,
+                                  where.row if where else resp.line))
+        return out
 
     def _fail(self, resp: _Response, rid: str, pointer: str, message: str, where: _Where | None) -> None:
         resp.bad = True

@@ -21,6 +21,11 @@ from pathlib import Path
 MAX_EXPANDED = 512 * 1024 * 1024      # bytes a workbook may expand to
 MAX_RATIO = 200                       # expanded / compressed, per part (ordinary sheets: 5-20)
 MAX_PARTS = 10_000
+MAX_ROWS = 50_000                     # data rows per sheet: a bigger sheet is refused (use CSV tables or JSON Lines)
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\b(?:r:)?id="([^"]*)"')
+_REL = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"|'
+                  rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"')
 
 
@@ -125,6 +130,25 @@ class Workbook:
                                   "(a zip bomb?); save it again from Excel")
         if total > MAX_EXPANDED:
             raise SourceError(f"refused: the workbook would expand to more than {MAX_EXPANDED // 2**20} MB")
+        self._count_rows(infos)
+
+    def _count_rows(self, infos) -> None:
+        """Refuse a sheet of more than MAX_ROWS rows before openpyxl parses it (it would, to size it)."""
+        names = _sheet_names_by_part(self.path)
+        with zipfile.ZipFile(self.path) as archive:
+            for info in infos:
+                if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                    continue
+                rows, tail = 0, b""
+                with archive.open(info) as handle:
+                    while chunk := handle.read(1 << 20):
+                        data = tail + chunk
+                        rows += len(_ROW.findall(data)) - len(_ROW.findall(tail))
+                        tail = data[-8:]
+                        if rows > MAX_ROWS + 1:
+                            name = names.get(info.filename, info.filename)
+                            raise SourceError(f"sheet {name}: more than {MAX_ROWS} rows; the workbook is not read "
+                                              "(split it, or export CSV tables)")
 
     def close(self) -> None:
         self._book.close()
@@ -165,6 +189,9 @@ class Workbook:
             for number, row in enumerate(rows, start=header_row + 1):
                 cells = tuple(row[:width])
                 if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in cells):
+                    if len(sheet.rows) == MAX_ROWS:
+                        raise SourceError(f"sheet {name}, row {number}: more than {MAX_ROWS} rows with data; the "
+                                          "sheet is not read (split the workbook, or export CSV tables)")
                     sheet.rows.append((number, cells))
             sheet.merged = self._merges(ws)
         except SourceError:
@@ -188,6 +215,29 @@ class Workbook:
                                     int(m.group(4)), _column_index(m.group(3).decode())))
                     tail = data[-200:]
         return sorted(set(out))
+
+
+def _sheet_names_by_part(path: Path) -> dict[str, str]:
+    """xl/worksheets/sheetN.xml -> the sheet's name, from the workbook's XML (empty when it cannot tell)."""
+    import html
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = archive.read("xl/workbook.xml")[:2_000_000]
+            rels = archive.read("xl/_rels/workbook.xml.rels")[:2_000_000]
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return {}
+    targets = {}
+    for m in _REL.finditer(rels):
+        rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        target = target.decode("utf-8", "replace").lstrip("/")
+        targets[rid.decode("utf-8", "replace")] = target if target.startswith("xl/") else f"xl/{target}"
+    out = {}
+    for m in _SHEET.finditer(book):
+        part = targets.get(m.group(2).decode("utf-8", "replace"))
+        if part:
+            out[part] = html.unescape(m.group(1).decode("utf-8", "replace"))
+    return out
 
 
 # -- CSV -----------------------------------------------------------------------------------------------------------
