@@ -11,7 +11,9 @@ records, exactly as the default mapping reads them back.
 from __future__ import annotations
 
 import io
+import math
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -47,8 +49,13 @@ def field_clauses(rules_dir=None) -> dict[str, list[str]]:
     return out
 
 
+def _plain(description: str) -> str:
+    """The schema's description without its notes for exporters (open / closed object)."""
+    return re.split(r"\s*(?:Open|Closed) object:", description, maxsplit=1)[0].strip()
+
+
 def _describe(column: Column, table: Table) -> str:
-    parts = [column.description]
+    parts = [_plain(column.description)]
     if column.kind == "list" and column.codes:
         parts.append("Codes: " + ", ".join(column.codes) + ".")
     if column.kind == "state":
@@ -92,21 +99,21 @@ def write_workbook(path: str | os.PathLike[str] | io.BytesIO, records: Iterable[
     bold, head_fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     wrap = Alignment(wrap_text=True, vertical="top")
 
-    # Codes: one column per code list, codes with their labels beside them
+    # Codes: the code lists one below the other (a heading row, then code | meaning); the drop-downs point here
     ranges: dict[str, str] = {}
-    col = 1
+    codes_sheet.cell(1, 1, "code").font = bold
+    codes_sheet.cell(1, 2, "meaning").font = bold
+    row = 3
     for name, codes in lay.vocabularies().items():
         labels = _LABELS.get(name, {})
-        codes_sheet.cell(1, col, name).font = bold
-        codes_sheet.cell(1, col + 1, "meaning").font = bold
-        for i, code in enumerate(codes, start=2):
-            codes_sheet.cell(i, col, code)
-            codes_sheet.cell(i, col + 1, labels.get(code, ""))
-        letter = get_column_letter(col)
-        ranges[name] = f"Codes!${letter}$2:${letter}${len(codes) + 1}"
-        codes_sheet.column_dimensions[letter].width = max(14, max(len(c) for c in codes) + 2)
-        codes_sheet.column_dimensions[get_column_letter(col + 1)].width = 40 if labels else 4
-        col += 3
+        codes_sheet.cell(row, 1, name).font = bold
+        for i, code in enumerate(codes, start=row + 1):
+            codes_sheet.cell(i, 1, code)
+            codes_sheet.cell(i, 2, labels.get(code, ""))
+        ranges[name] = f"Codes!$A${row + 1}:$A${row + len(codes)}"
+        row += len(codes) + 2
+    codes_sheet.column_dimensions["A"].width = 34
+    codes_sheet.column_dimensions["B"].width = 70
     codes_sheet.freeze_panes = "A2"
 
     rows = _rows(lay, records)
@@ -157,7 +164,21 @@ def write_workbook(path: str | os.PathLike[str] | io.BytesIO, records: Iterable[
                 ws.add_data_validation(dv)
 
     _write_readme(readme, lay, clauses, bold, wrap)
+    for ws in book.worksheets:   # printable: landscape, one page wide, headings on every page
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        width = sum((ws.column_dimensions[get_column_letter(j)].width or 13) for j in range(1, ws.max_column + 1))
+        ws.page_setup.fitToWidth = max(1, math.ceil(width / 200)) if ws.title not in ("README", "Codes") else 1
+        ws.page_setup.fitToHeight = 0
+        if ws.title not in ("README", "Codes"):
+            ws.print_title_rows = "1:1"
+            ws.print_area = f"A1:{get_column_letter(max(ws.max_column, 1))}{max(len(rows[_by_title(tables, ws.title)]) + 1, 2)}"
     book.save(path)
+
+
+def _by_title(tables: list[Table], title: str) -> str:
+    return next(t.name for t in tables if t.title == title)
 
 
 def _rows(lay: Layout, records: list[dict]) -> dict[str, list[list]]:
@@ -231,6 +252,8 @@ def _write_readme(ws, lay: Layout, clauses: dict[str, list[str]], bold, wrap) ->
     ]
     for i, line in enumerate(lines, start=1):
         cell = ws.cell(i, 1, line)
+        cell.alignment = wrap
+        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=6)   # README is never read back
         if i == 1:
             cell.font = bold
     start = len(lines) + 2
@@ -251,9 +274,16 @@ def _write_readme(ws, lay: Layout, clauses: dict[str, list[str]], bold, wrap) ->
             ws.cell(r, 2, column.heading)
             ws.cell(r, 3, name)
             ws.cell(r, 4, KIND_TEXT[column.kind])
-            ws.cell(r, 5, _describe(column, t)).alignment = wrap
-            ws.cell(r, 6, ", ".join(clauses.get(name, [])))
+            meaning = _describe(column, t)
+            ws.cell(r, 5, meaning).alignment = wrap
+            clause_text = ", ".join(clauses.get(name, []))
+            ws.cell(r, 6, clause_text).alignment = wrap
+            for j in (1, 2, 3, 4):
+                ws.cell(r, j).alignment = wrap
+            lines = max(math.ceil(len(meaning) / 62), math.ceil(len(clause_text) / 22),
+                        math.ceil(len(name) / 30), 1)
+            ws.row_dimensions[r].height = 13 * lines + 2
             r += 1
-    for letter, width in zip("ABCDEF", (18, 34, 34, 20, 70, 22)):
+    for letter, width in zip("ABCDEF", (16, 28, 32, 18, 66, 24)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = ws.cell(start + 1, 1)
