@@ -13,12 +13,13 @@ STAMP := $(VENV)/.installed
 COVERAGE_FLOOR ?= 90
 AS_OF ?= 2026-11-27
 
-.PHONY: help venv run test rules-check bench clean
+.PHONY: help venv run test test-office rules-check bench clean
 
 help:
 	@echo "make run    - set up and check the bundled sample export (reports/ gets the reports)"
 	@echo "make test   - set up and run every test, with coverage"
 	@echo "make bench  - print speed figures"
+	@echo "make test-office - install LibreOffice and check the tracker template converts to PDF"
 	@echo "make clean  - remove .venv and reports/"
 
 $(STAMP): pyproject.toml
@@ -42,6 +43,11 @@ test: $(STAMP)
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR)
+
+test-office: $(STAMP)
+	@# not part of `make test`: installs LibreOffice (large) to check the tracker opens and converts to PDF
+	command -v soffice >/dev/null || (apt-get update && apt-get install -y libreoffice-calc-nogui poppler-utils)
+	$(BIN)/python -m pytest tests/test_tabular.py -k libreoffice
 
 bench: $(STAMP)
 	$(BIN)/python scripts/benchmark.py

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import shutil
+import subprocess
 import datetime as dt
 import json
 import zipfile
@@ -523,3 +525,25 @@ def test_check_accepts_xlsx_and_csv_folders_beside_json(tmp_path):
     report = json.loads(result.output)
     assert report["summary"]["responses_checked"] == 12
     assert report["input_errors"] == []
+
+
+# -- LibreOffice -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed: "
+                    "`make test-office` installs it and runs this test")
+def test_the_template_opens_in_libreoffice_and_converts_to_pdf(tmp_path):
+    out = tmp_path / "t"
+    assert CliRunner().invoke(main, ["template", str(out)]).exit_code == 0
+    done = subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path), str(out / "tracker.xlsx")],
+                          capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-500:]
+    pdf = (tmp_path / "tracker.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") + pdf.count(b"/Type/Page") >= 10
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(tmp_path / "tracker.pdf"), "-"], capture_output=True, text=True,
+                              timeout=60).stdout
+        for expected in ("shg-check response tracker", "meetings.attendees.role", "Children in Care Specialist Nurse",
+                         "Young person ID", "Meeting date"):
+            assert expected in text
