@@ -38,7 +38,7 @@ def split_inputs(paths: Sequence[str | os.PathLike[str]], mapping: str | os.Path
         p = Path(given)
         if not p.exists():
             rest.append(given)   # the JSON loader reports it
-        elif is_tabular(p):
+        elif is_tabular(p) or (mapping is not None and p.is_dir()):   # with --mapping a folder is its tables
             tabular.append(given)
         else:
             rest.append(given)

@@ -112,8 +112,7 @@ def _schema_message(error) -> str:
         missing = [p for p in error.validator_value if isinstance(error.instance, dict) and p not in error.instance]
         return "missing " + ", ".join(missing) if missing else "missing a required field"
     if error.validator == "additionalProperties":
-        return "unknown field(s): " + ", ".join(sorted(map(str, error.instance)) if False else
-                                                sorted(set(error.instance) - set(error.schema.get("properties", {}))))
+        return "unknown field(s): " + ", ".join(sorted(set(error.instance) - set(error.schema.get("properties", {}))))
     if error.validator == "anyOf":
         return "must name a sheet or a file"
     if error.validator == "oneOf":
@@ -131,7 +130,7 @@ def resolve(doc: dict, lay: Layout, path: Path | None = None) -> Mapping:
             problems.append(f"tables[{i}]: {exc}")
     if problems:
         raise ConfigError(f"{os.fspath(path) if path else 'mapping'}: " + "; ".join(problems))
-    booleans = {str(k).strip().casefold(): v for k, v in doc.get("booleans", {}).items()} or dict(DEFAULT_BOOLEANS)
+    booleans = {**DEFAULT_BOOLEANS, **{str(k).strip().casefold(): v for k, v in doc.get("booleans", {}).items()}}
     return Mapping(tables, tuple(doc.get("date_formats", DEFAULT_DATE_FORMATS)), booleans,
                    tuple(doc.get("none", (NONE,))), path, doc.get("title", ""))
 

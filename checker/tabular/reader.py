@@ -249,8 +249,14 @@ class TabularInput:
         for rid, resp in responses.items():
             if not resp.bad:
                 self._apply_states(resp)
-            if resp.bad:
-                yield from resp.errors
+            if resp.bad:   # list every problem: also what the record's validation finds elsewhere
+                from checker.validation import validate_response
+
+                reported = {e.path for e in resp.errors}
+                rest = [(p, m) for p, m in validate_response(resp.data)
+                        if p not in reported and not any(p.startswith(r + "/") for r in reported if r)]
+                yield from sorted([*resp.errors, *self._located_errors(resp, rid, rest)],
+                                  key=lambda e: (e.line or 0, e.path))
             else:
                 yield LocatedItem(resp.source, resp.position, resp.line, resp.data,
                                   lambda label, problems, resp=resp: self._located_errors(resp, label, problems))
@@ -391,7 +397,8 @@ class TabularInput:
         resp = responses.get(rid)
         if resp is None:
             where = self._where(b, number, b.tm.keys["response_id"])
-            loose.append(InputError(b.sheet.source, rid, "", f"{where.text()}: no response with this Response ID "
+            # the value is not a known response id (it could be anything typed there): not repeated
+            loose.append(InputError(b.sheet.source, "", "", f"{where.text()}: no response with this Response ID "
                                     "in the responses table; the row is not read", number))
             return
         anchor, anchor_ptr, anchor_table = resp.data, "", None
