@@ -248,7 +248,7 @@ def test_ssd_extract_gives_these_records_exactly():
     assert [r.data for r in loaded.records] == [SSD_R1, SSD_R2]
 
 
-def test_ssd_extract_findings():
+def test_ssd_extract_findings(tmp_path):
     report = check([SSD], AS_OF)
     status = {r.response_id: {f.rule: (f.status, f.missing) for f in r.findings} for r in report.responses}
     r1, r2 = status["SSD-R1"], status["SSD-R2"]
@@ -264,20 +264,9 @@ def test_ssd_extract_findings():
     # online focus: the digital safety team was needed
     assert r2["scoping-additional-members"] == ("gap", ["digital_safety_team"])
     # the same findings as the equivalent JSON records
-    assert _findings(report) == _findings(check([_json_file(SSD_R1, SSD_R2)], AS_OF))
-
-
-_TMP = []
-
-
-def _json_file(*records) -> Path:
-    import tempfile
-
-    d = Path(tempfile.mkdtemp())
-    _TMP.append(d)
-    p = d / "records.json"
-    p.write_text(json.dumps(list(records)))
-    return p
+    as_json = tmp_path / "records.json"
+    as_json.write_text(json.dumps([SSD_R1, SSD_R2]))
+    assert _findings(report) == _findings(check([as_json], AS_OF))
 
 
 def test_local_tracker_with_its_own_names():
