@@ -415,6 +415,10 @@ class TabularInput:
         container, ptr = anchor, anchor_ptr
         for part in rel[:-1]:
             nxt = container.get(part)
+            if isinstance(nxt, list):   # a table under a list whose items have no id: rows cannot be joined
+                self._fail(resp, rid, f"{ptr}/{part}", f"rows of {table.title} cannot be joined to their parent "
+                           "(its items have no id)", self._where(b, number))
+                return
             if not isinstance(nxt, dict):
                 nxt = container[part] = {}
             container, ptr = nxt, f"{ptr}/{part}"
