@@ -15,12 +15,13 @@ TEST_JOBS ?= auto
 BENCH_ARGS ?=
 AS_OF ?= 2026-11-27
 
-.PHONY: help venv run test rules-check bench clean
+.PHONY: help venv run test test-office rules-check bench clean
 
 help:
 	@echo "make run    - set up and check the bundled sample export (reports/ gets the reports)"
 	@echo "make test   - set up and run every test, with coverage"
 	@echo "make bench  - print speed figures"
+	@echo "make test-office - install LibreOffice and check the tracker template converts to PDF"
 	@echo "make clean  - remove .venv and reports/"
 
 $(STAMP): pyproject.toml
@@ -45,6 +46,11 @@ test: $(STAMP)
 	@# in parallel (pytest-xdist, one worker per core); pytest-cov combines the workers' coverage
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist worksteal --cov --cov-report= -p no:cacheprovider
 	$(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR)
+
+test-office: $(STAMP)
+	@# not part of `make test`: installs LibreOffice (large) to check the tracker opens and converts to PDF
+	command -v soffice >/dev/null || (apt-get update && apt-get install -y libreoffice-calc-nogui poppler-utils)
+	$(BIN)/python -m pytest tests/test_tabular.py -k libreoffice
 
 bench: $(STAMP)
 	$(BIN)/python scripts/benchmark.py $(BENCH_ARGS)

@@ -8,7 +8,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from . import __version__
 from .engine import EngineError, RulesEngine
@@ -25,7 +25,10 @@ from .params import load_parameters
 from .rulebook import PARAMETERS_FILE, Rulebook, load_rulebook
 from .timeline import response_timeline
 from .parallel import check_stream
-from .validation import Record, iter_responses, nothing_usable_error
+from .validation import Record, iter_responses, load_responses, nothing_usable_error
+
+if TYPE_CHECKING:
+    from .selection import Selection
 
 DEFAULT_RULES = Path(os.environ.get("SHG_CHECK_RULES", Path(__file__).resolve().parent.parent / "rules"))
 SEVERITIES = ("high", "medium", "low")
@@ -171,7 +174,8 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
           baseline_file: str | os.PathLike[str] | None = None,
           pseudonymise_key_file: str | os.PathLike[str] | None = None,
           incidents: Sequence[str | os.PathLike[str]] | None = None,
-          selection: "Selection | None" = None, fail_on: str = "low", jobs: int = 1) -> Report:
+          selection: "Selection | None" = None, fail_on: str = "low", jobs: int = 1,
+          mapping: str | os.PathLike[str] | None = None) -> Report:
     """Load, validate and check every response record under ``paths``.
 
     With ``incidents`` (incident feed files or folders), also find possible groups in the feeds and
@@ -185,6 +189,7 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     ``selection`` (checker.selection) picks the responses checked.
     Records are streamed; with ``jobs`` > 1 they are checked by that many worker processes
     (checker/parallel.py), with the same report as ``jobs=1``.
+    ``mapping``: a mapping file for .xlsx / CSV-table inputs (default: the tracker template's).
     """
     from .baseline import apply_baseline, check_key, load_baseline
     from .pseudonymise import key_fingerprint, load_key, pseudonymise_report
@@ -208,7 +213,7 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     if incidents:  # bad detection rules or feed paths stop the run before any work
         detection_rules = load_detection_rules(rules_dir, rulebook.parameters)
         iter_raw(incidents, "incident")
-    items = iter_responses(paths)  # streamed: each record is read, validated, checked and let go
+    items = iter_responses(paths, mapping)  # streamed: each record is read, validated, checked and let go
     checker = Checker(rulebook, engine)
     streamed = check_stream(checker, items, as_of, jobs, progress, child_ids=key is not None,
                             keep=selection.keeps if selection else None)

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .api import DEFAULT_RULES, check, detect
+from .api import DEFAULT_RULES, check
 from .atomic import write_atomic
 from .errors import ConfigError, UsageError
 from .limits import DATE_RANGE_MESSAGE, in_date_range
@@ -228,10 +228,14 @@ def main() -> None:
 @click.option("--jobs", "jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Check the responses in N worker processes (default: the number of cores). "
                    "The reports are the same for every N.")
+@click.option("--mapping", "mapping", type=click.Path(dir_okay=False), metavar="MAPPING.yaml",
+              help="How to read .xlsx workbooks and folders of CSV tables (default: a folder's mapping.yaml, "
+                   "else the tracker template's own mapping).")
 def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_file, fail_on, key_file,
                   rules_dir, params_file, engine, incidents, status, identified_from, identified_to,
-                  local_authority, csv_rows, history_file, jobs):
-    """Check response records (files or folders of .json / .jsonl) and report gaps.
+                  local_authority, csv_rows, history_file, jobs, mapping):
+    """Check response records (files or folders of .json / .jsonl, .xlsx trackers, folders of CSV tables)
+    and report gaps.
 
     \b
     Examples:
@@ -261,7 +265,7 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
                        progress=progress if progress.enabled else None,
                        waivers_file=waivers_file, baseline_file=baseline_file, pseudonymise_key_file=key_file,
                        incidents=list(incidents) or None, selection=selection, fail_on=fail_on,
-                       jobs=jobs or default_jobs())
+                       jobs=jobs or default_jobs(), **({"mapping": mapping} if mapping else {}))
     finally:
         progress.close()
     report.csv_rows = csv_rows
@@ -360,16 +364,44 @@ def history_command(database, fmt, last):
 
 @main.command("validate", epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-def validate_command(paths):
+@click.option("--mapping", "mapping", type=click.Path(dir_okay=False), metavar="MAPPING.yaml",
+              help="How to read .xlsx workbooks and folders of CSV tables (default: the tracker template's).")
+def validate_command(paths, mapping):
     """Validate response records against the exchange format, without checking them.
 
-    Prints one line per problem (file, record, JSON pointer, message); exit 3 if any."""
-    loaded = load_responses(paths)
+    Prints one line per problem (file, record, JSON pointer, message; for a
+    workbook also its sheet, row and column); exit 3 if any."""
+    from .tabular import unmapped_columns
+
+    loaded = load_responses(paths, mapping)
     for e in loaded.errors:
         where = f":{e.line}" if e.line else ""
         click.echo(f"{e.source}{where}: record {e.record or '-'}: {e.path or '(whole record)'}: {e.message}")
+    for note in unmapped_columns(paths, mapping):
+        click.echo(f"note: {note}", err=True)
     click.echo(f"{len(loaded.records)} valid, {len(loaded.errors)} errors", err=True)
     sys.exit(EXIT_INPUT_ERRORS if loaded.errors else EXIT_OK)
+
+
+@main.command("template")
+@click.argument("directory", type=click.Path(file_okay=False), default="tracker")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=str(DEFAULT_RULES),
+              show_default=True, help="Folder of rule files (the checklists and clause references come from it).")
+def template_command(directory, rules_dir):
+    """Write the response tracker and the meeting checklists into DIRECTORY (default: tracker).
+
+    \b
+    DIRECTORY/tracker.xlsx               the tracker workbook (one sheet per table, drop-downs, README)
+    DIRECTORY/tracker-mapping.yaml       how shg-check reads it (start a local mapping from it)
+    DIRECTORY/checklists/*-meeting.md    meeting checklists (also .html): who attends, what is covered
+
+    Generated from the exchange-format schema and the rules. Fill the tracker, then
+    `shg-check validate DIRECTORY/tracker.xlsx` and `shg-check check DIRECTORY/tracker.xlsx`."""
+    from .tabular import write_template
+
+    written = write_template(directory, rules_dir)
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
 
 
 @main.group("rules")

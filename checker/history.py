@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError

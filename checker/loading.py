@@ -15,6 +15,7 @@ repeat input values.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -77,17 +78,24 @@ def is_usable_id(value: object) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable() and not value.isspace()
 
 
-def iter_raw(paths: Sequence[str | os.PathLike[str]], kind: Kind) -> Iterator[RawItem | InputError]:
+def iter_raw(paths: Sequence[str | os.PathLike[str]], kind: Kind,
+             mapping: str | os.PathLike[str] | None = None) -> Iterator[RawItem | InputError]:
     """Read every input file under ``paths``, yielding items and errors in order.
 
     Raises :class:`UsageError` at once (before reading anything) when a path
     does not exist or a file given by name is not of a type accepted for
-    ``kind``.
+    ``kind``. Response records may also come from tabular inputs (.xlsx
+    workbooks, folders of CSV tables; ``mapping`` says how to read them): see
+    checker/tabular; a bad mapping is a ConfigError, also raised at once.
     """
     if kind not in SUFFIXES:
         raise ValueError(f"unknown kind of input: {kind!r}")
+    tabular: list[Iterator[RawItem | InputError]] = []
+    if kind == "response":  # tabular inputs (issue 12): one local dispatch
+        from checker.tabular import split_inputs
+        paths, tabular = split_inputs(paths, mapping)
     files = _find_files(paths, SUFFIXES[kind])
-    return _read_files(files)
+    return itertools.chain(*tabular, _read_files(files))
 
 
 def read_incident_csv(path: str | os.PathLike[str], source: str | None = None) -> Iterator[RawItem | InputError]:

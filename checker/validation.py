@@ -81,12 +81,13 @@ class LoadResult:
     errors: list[InputError] = field(default_factory=list)
 
 
-def load_responses(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
+def load_responses(paths: Sequence[str | os.PathLike[str]], mapping: str | os.PathLike[str] | None = None) -> LoadResult:
     """Read and validate response records; a repeated ``response_id`` is an error (the first is kept).
 
+    ``mapping``: how to read .xlsx workbooks and folders of CSV tables (checker/tabular).
     An input with no record at all (and so no error either) is an input error too (the empty-input rule):
     an empty export is never a clean night."""
-    return _nothing_usable(_load(iter_raw(paths, "response"), validate_response, "response_id"), paths,
+    return _nothing_usable(_load(iter_raw(paths, "response", mapping), validate_response, "response_id"), paths,
                            "response", "response records")
 
 
@@ -153,9 +154,10 @@ def _load(items: Iterable[RawItem | InputError], validate: Callable[[object], li
     return result
 
 
-def iter_responses(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Record | InputError]:
+def iter_responses(paths: Sequence[str | os.PathLike[str]],
+                   mapping: str | os.PathLike[str] | None = None) -> Iterator[Record | InputError]:
     """Response records read and validated one at a time, in input order (what load_responses lists)."""
-    return iter_validated(iter_raw(paths, "response"), validate_response, "response_id")
+    return iter_validated(iter_raw(paths, "response", mapping), validate_response, "response_id")
 
 
 def iter_validated(items: Iterable[RawItem | InputError], validate: Callable[[object], list[Problem]],
@@ -174,7 +176,9 @@ def iter_validated(items: Iterable[RawItem | InputError], validate: Callable[[ob
                 problems = _sorted([*problems, (f"/{id_key}", f"duplicate {id_key}: first seen in {first[0]} #{first[1]}")])
         if problems:
             label = record_label(item.data, id_key, item.position)
-            yield from (InputError(item.source, label, path, message, item.line) for path, message in problems)
+            located = getattr(item, "input_errors", None)  # tabular inputs name the sheet, row and column
+            yield from (located(label, problems) if located else
+                        (InputError(item.source, label, path, message, item.line) for path, message in problems))
         else:
             yield Record(item.source, item.position, item.line, item.data)  # type: ignore[arg-type]
 

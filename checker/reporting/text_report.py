@@ -10,7 +10,7 @@ import re
 
 from ..api import Report
 from ..summary import Summary, selection_words
-from .rows import finding_rows, waiver_note
+from .rows import waiver_note
 from .words import plain, status_words
 
 WIDTH = 78
