@@ -264,9 +264,8 @@ def render_show(rulebook: Rulebook, policy: Policy, rule_id: str) -> str:
     lines += ["", "Parameters:"]
     for name in rule.parameters:
         p = rulebook.parameters[name]
-        unit = f" {p.unit}" if p.unit else ""
         reason = f"; {p.reason}" if p.reason else ""
-        lines.append(f"  {name} = {p.value}{unit} [{p.source}{reason}]")
+        lines.append(f"  {name} = {p.shown()} [{p.source}{reason}]")
         if p.reference:
             lines.append(f"      {p.reference}")
     lines += ["", "Requires:"]

@@ -73,11 +73,11 @@ def escalation_view(data: dict) -> dict:
 def check_one(checker, record: Record, as_of: dt.date):
     """A ResponseResult, or the InputError of a record the engine could not evaluate."""
     data = record.data
-    if _before_check is not None:
-        _before_check(data)
     from .api import ResponseResult
 
     try:
+        if _before_check is not None:
+            _before_check(data)
         findings = checker.check_record(data, as_of)
         return ResponseResult(data["response_id"], data["status"], data["identified_on"], record.source, findings,
                               data.get("local_authority"), response_timeline(data))

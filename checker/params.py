@@ -29,6 +29,13 @@ class Parameter:
             return epoch_day(dt.date.fromisoformat(str(self.value)))
         return int(self.value)
 
+    def shown(self) -> str:
+        """The value with its unit, as people read it: "1 working day", "14 days", "2026-02-01"."""
+        unit = self.unit if self.unit and self.unit != "date" else ""
+        if unit and self.value == 1 and unit.endswith("s"):
+            unit = unit[:-1]
+        return f"{self.value} {unit}" if unit else f"{self.value}"
+
     def to_dict(self) -> dict[str, Any]:
         out = {"name": self.name, "value": self.value, "unit": self.unit, "source": self.source,
                "description": self.description}

@@ -169,8 +169,7 @@ class _Normaliser:
             p = self.params.get(name)
             if p is None or name == "chapter_in_force_from":
                 continue
-            unit = f" {p.unit}" if p.unit else ""
-            out.append(f"{name} = {p.value}{unit} ({p.source})")
+            out.append(f"{name} = {p.shown()} ({p.source})")
         return "; ".join(out)
 
     def fact_of(self, alias_name: str) -> str:

@@ -128,7 +128,7 @@ def test_gap_messages_name_what_is_missing(report):
     assert f.message == (
         'The referral was made later than the time-critical timescale. Not done in time: referral within the '
         'timescale (referral_in_time). Referral dated 2026-03-09; concern first identified on 2026-03-02. '
-        'Limits used: referral_working_days = 1 working days (local default). Next: Record why the referral '
+        'Limits used: referral_working_days = 1 working day (local default). Next: Record why the referral '
         'was late; referrals for a possible group go to the IFD / MASH the day the concern arises.')
 
 

@@ -421,7 +421,7 @@ def test_item11_a_huge_parameter_is_refused_not_a_false_gap(tmp_path):
 
 def test_item11_containment_one_record_failing_is_its_own_input_error(tmp_path, monkeypatch):
     """Any failure while checking one record (not only an engine error) is that record's input error."""
-    import checker.api as api
+    import checker.parallel as api  # where each record is checked (streamed, on any number of workers)
 
     original = api.response_timeline
 

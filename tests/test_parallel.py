@@ -112,21 +112,20 @@ def test_default_jobs_is_the_number_of_usable_cores():
     assert parallel.default_jobs() == len(os.sched_getaffinity(0))
 
 
-def test_json_lines_are_parsed_as_the_standard_library_parses_them(tmp_path):
-    """orjson reads the lines; what it refuses (NaN, lone surrogates) is read as json reads it, and
-    errors keep the standard library's line and column."""
-    from checker.loading import _loads_line
+def test_json_lines_are_read_line_by_line_with_their_line_numbers(tmp_path):
+    """Streamed JSON Lines keep the standard library's line and column, and see a repeated key (which
+    orjson would take silently)."""
+    from checker.inputs_guard import DUPLICATE_KEY_MESSAGE
     from checker.validation import iter_responses
 
-    assert _loads_line('{"a": 1, "b": "é"}') == {"a": 1, "b": "é"}
-    assert _loads_line('{"a": "\\ud800"}') == {"a": "\ud800"}
-    nan = _loads_line('{"a": NaN}')["a"]
-    assert nan != nan
     path = tmp_path / "export.jsonl"
-    path.write_bytes(b'\xef\xbb\xbf{"response_id": \n\n{"response_id": "R-2"}\r\n')
+    path.write_bytes(b'\xef\xbb\xbf{"response_id": \n\n{"response_id": "R-2"}\r\n'
+                     b'{"response_id": "R-3", "status": "open", "status": "closed"}\n')
     errors = [e for e in iter_responses([str(path)])]
     assert (errors[0].record, errors[0].message, errors[0].line) == ("#1", "not valid JSON at line 1 column 17", 1)
     assert errors[1].record == "R-2" and errors[1].line == 3
+    assert [(e.record, e.path, e.message, e.line) for e in errors if e.record == "R-3"] == [
+        ("R-3", "/status", DUPLICATE_KEY_MESSAGE, 4)]
 
 
 def test_engine_output_does_not_depend_on_key_order():
@@ -141,16 +140,21 @@ def test_engine_output_does_not_depend_on_key_order():
     assert engine.evaluate(facts) == engine.evaluate(moved)
 
 
-def test_a_defect_in_a_worker_is_raised_as_with_one_job(monkeypatch):
-    """An exception that is not the engine's (a bug) stops the run the same way for every --jobs."""
+def test_a_defect_in_a_worker_costs_only_its_record_as_with_one_job(monkeypatch):
+    """An exception that is not the engine's (a bug) is that record's input error, the same for every --jobs;
+    every other record is checked."""
     def defect(data):
         if data["response_id"] == "R-2026-003":
             raise KeyError("defect")
 
     monkeypatch.setattr(parallel, "_before_check", defect)
-    for jobs in (1, 2):
-        with pytest.raises(KeyError):
-            check([SAMPLE], AS_OF, jobs=jobs)
+    reports = [check([SAMPLE], AS_OF, jobs=jobs) for jobs in (1, 2)]
+    for report in reports:
+        assert [(e.record, e.message) for e in report.input_errors] == [
+            ("R-2026-003", "could not be checked (KeyError); the other records were checked")]
+        assert "R-2026-003" not in [r.response_id for r in report.responses]
+        assert len(report.responses) == 9
+    assert reports[0].to_dict() == reports[1].to_dict()
 
 
 def test_a_worker_found_dead_when_sending_loses_at_most_its_current_record(export, monkeypatch):

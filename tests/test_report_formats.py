@@ -53,7 +53,7 @@ def _csv(text: str) -> list[dict]:
 def test_csv_gaps_only_by_default_every_finding_on_request(sample_report):
     rows = _csv(render_csv(sample_report))
     assert tuple(rows[0].keys()) == COLUMNS
-    assert len(rows) == len(SAMPLE_GAPS) == 15
+    assert len(rows) == len(SAMPLE_GAPS) == 14
     gap = next(r for r in rows if (r["response_id"], r["rule"]) == ("R-2026-002", "scoping-required-roles"))
     assert gap["status"] == "gap" and gap["severity"] == "high" and gap["section"] == "4" and gap["clause"] == "4-P2"
     assert (gap["kind"], gap["response_status"], gap["identified_on"]) == ("response", "open", "2026-10-05")
@@ -65,7 +65,7 @@ def test_csv_gaps_only_by_default_every_finding_on_request(sample_report):
     sample_report.csv_rows = "all"
     every = _csv(render_csv(sample_report))
     assert len(every) == sum(len(r.findings) for r in sample_report.responses) == \
-        len(sample_report.rulebook.rules) * len(sample_records()) == 41 * 10
+        len(sample_report.rulebook.rules) * len(sample_records()) == 48 * 10
 
 
 def test_csv_neutralises_formula_like_cells_in_a_report():
@@ -89,8 +89,8 @@ def test_markdown_overview(sample_report):
     gaps = [f for r in sample_report.responses for f in r.findings if f.status == "gap"]
     counts = {s: sum(f.severity == s for f in gaps) for s in ("high", "medium", "low")}
     assert (f"| Gaps | {len(gaps)} (high {counts['high']}, medium {counts['medium']}, low {counts['low']}): "
-            == "| Gaps | 15 (high 9, medium 4, low 2): ")
-    assert "| Gaps | 15 (high 9, medium 4, low 2): 15 in responses, 0 in possible groups |" in md
+            == "| Gaps | 14 (high 8, medium 5, low 1): ")
+    assert "| Gaps | 14 (high 8, medium 5, low 1): 14 in responses, 0 in possible groups |" in md
     assert "| 3 Response | 2 | 0 | 0 | 0 |" in md
     assert "| 4 Multi-Agency Response Group – Scoping Meeting | 1 | 0 | 0 | 0 |" in md
     assert "### R-2026-002\n\n- **high** `scoping-required-roles` (section 4, clause 4-P2): The scoping meeting " \
@@ -113,10 +113,10 @@ def test_junit_testcase_per_response_and_rule(sample_report):
     root = ET.fromstring(render_junit(sample_report).encode("utf-8"))
     assert root.tag == "testsuites"
     statuses = [f.status for r in sample_report.responses for f in r.findings]
-    # advisory findings are advice: skipped like pending and insufficient data, never failures
-    skipped = statuses.count("pending") + statuses.count("advisory") + statuses.count("insufficient_data")
+    # advisory findings are advice: they pass, with the advice as output; never failures
+    skipped = statuses.count("pending") + statuses.count("insufficient_data")
     expected = (len(statuses), statuses.count("gap"), skipped, 0)
-    assert expected == (480, 14, 15, 0)
+    assert expected == (480, 14, 14, 0) and statuses.count("advisory") == 1
     assert (root.get("tests"), root.get("failures"), root.get("skipped"), root.get("errors")) == \
         tuple(str(n) for n in expected)
     suites = {s.get("name"): s for s in root.findall("testsuite") if s.get("name") != "shg-check summary"}
@@ -244,9 +244,9 @@ def test_same_inputs_give_byte_identical_outputs(tmp_path):
         proc = run_cli("check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--output-dir", str(out))
         assert proc.returncode == 1, proc.stderr
         assert proc.stdout == ""
-        assert proc.stderr == (f"wrote {out}/report.{{json,html,csv,md,junit.xml,txt}}: 10 responses; 15 gaps "
-                               "(high 9, medium 4, low 2); 0 input errors. Exit 1: 15 unwaived gaps of any "
-                               "severity (--fail-on low)\n")
+        assert proc.stderr == (f"wrote {out}/report.{{json,html,csv,md,junit.xml,txt}}: 10 responses; 14 gaps "
+                               "(high 8, medium 5, low 1); 1 advisory; 0 input errors. Exit 1: 14 unwaived gaps "
+                               "of any severity (--fail-on low)\n")
     names = sorted(p.name for p in first.iterdir())
     assert names == sorted(FILENAMES.values())
     for name in names:

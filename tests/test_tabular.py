@@ -261,8 +261,8 @@ def test_ssd_extract_findings(tmp_path):
                                                     "ehe_cme_lead", "icb_head_of_safeguarding",
                                                     "la_communications_lead", "la_education_lead",
                                                     "public_health_consultant"])
-    # online focus: the digital safety team was needed
-    assert r2["scoping-additional-members"] == ("gap", ["digital_safety_team"])
+    # online focus: the digital safety team "may be required" (4-P2-B14): advice, never a gap
+    assert r2["scoping-additional-members"] == ("advisory", ["digital_safety_team"])
     # the same findings as the equivalent JSON records
     as_json = tmp_path / "records.json"
     as_json.write_text(json.dumps([SSD_R1, SSD_R2]))
@@ -279,7 +279,9 @@ def test_local_tracker_with_its_own_names():
     assert len(first["meetings"][0]["covered"]) == 12
     report = check([LOCAL / "tracker.xlsx"], AS_OF, mapping=LOCAL / "mapping.yaml")
     status = {r.response_id: {f.rule: (f.status, f.missing) for f in r.findings} for r in report.responses}
-    assert status["LT-01"]["scoping-required-roles"] == ("met", [])
+    # the tracker records home education but not missing education: whether the EHE / CME lead was
+    # required is unknown, so insufficient data (never met)
+    assert status["LT-01"]["scoping-required-roles"] == ("insufficient_data", [])
     assert status["LT-02"]["scoping-chair"][0] == "gap"
     assert status["LT-02"]["scoping-required-roles"][0] == "gap"
     assert "ehe_cme_lead" in status["LT-02"]["scoping-required-roles"][1]
@@ -476,16 +478,18 @@ def test_template_command_writes_workbook_mapping_and_checklists(tmp_path):
         "tracker.xlsx"]
     scoping = (out / "checklists" / "scoping-meeting.md").read_text()
     assert ("- [ ] Children in Care Specialist Nurse (cic_specialist_nurse) **when any young person has "
-            "looked_after = Yes** — rule `scoping-required-roles`, clause 4-P2, high; recorded in sheet Attendees, "
+            "looked_after = Yes on the meeting's date** — rule `scoping-required-roles`, clause 4-P2, high; recorded in sheet Attendees, "
             'column "Role"') in scoping
     assert ('- [ ] consider risks relating to contagion (contagion_considered) — rule `scoping-required-outputs`, '
             'clause 4-P3, high; recorded in sheet Items covered, column "Item covered"') in scoping
     assert "<h2>Who must attend</h2>" in (out / "checklists" / "strategic-meeting.html").read_text()
-    # the empty template is valid input: no records, no errors; its mapping file reads it the same way
+    # the empty template reads without a problem, but holds no record: the empty-input rule (exit 3, never a
+    # clean night); its mapping file reads it the same way
     result = CliRunner().invoke(main, ["validate", str(out / "tracker.xlsx"),
                                        "--mapping", str(out / "tracker-mapping.yaml")])
-    assert result.exit_code == 0
-    assert "0 valid, 0 errors" in result.output
+    assert result.exit_code == 3
+    assert "no usable response records in the input" in result.output
+    assert "0 valid, 1 errors" in result.output
 
 
 def test_validate_lists_every_problem_with_its_cell(tmp_path):

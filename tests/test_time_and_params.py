@@ -86,7 +86,7 @@ def test_text_report_lists_parameters_with_values_and_sources(override):
     lines = result.output.split("Parameters used\n---------------\n")[1].splitlines()
     assert "  scoping_meeting_working_days = 3 working days  [override (partnership.yaml)]" in lines
     assert "  adult_age = 19 years  [override (partnership.yaml)]" in lines
-    assert "  referral_working_days = 1 working days  [local default]" in lines
+    assert "  referral_working_days = 1 working day  [local default]" in lines
     assert "  group_min_young_people = 2 young people  [chapter]" in lines
     assert "  chapter_in_force_from = 2026-02-01  [chapter]" in lines
 

@@ -27,8 +27,7 @@ def render_detection(result: GroupResult, fmt: str) -> str:
             lines.append(f"  {e.source}: {where}record {e.record or '-'}, {e.path or '(whole record)'}: {e.message}")
     lines += ["", "Parameters used", "-" * 15]
     for p in result.ruleset.parameters.values():
-        unit = f" {p.unit}" if p.unit and p.unit != "date" else ""
-        lines.append(f"  {p.name} = {p.value}{unit}  [{p.source}]")
+        lines.append(f"  {p.name} = {p.shown()}  [{p.source}]")
     return "\n".join(lines) + "\n"
 
 
@@ -57,6 +56,5 @@ def render_detection_text(report) -> str:
             lines.append(f"  {e.source}: {where}record {e.record or '-'}, {e.path or '(whole record)'}: {e.message}")
     lines += ["", "Parameters used", "-" * 15]
     for p in report.rulebook.parameters.values():
-        unit = f" {p.unit}" if p.unit and p.unit != "date" else ""
-        lines.append(f"  {p.name} = {p.value}{unit}  [{p.source}]")
+        lines.append(f"  {p.name} = {p.shown()}  [{p.source}]")
     return "\n".join(one_line(line) for line in lines) + "\n"

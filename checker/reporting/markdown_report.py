@@ -137,6 +137,5 @@ def render_markdown(report: Report) -> str:
         out.append("")
     out += ["## Parameters used", "", "| Parameter | Value | Source |", "|---|---|---|"]
     for p in rb.parameters.values():
-        unit = f" {p.unit}" if p.unit and p.unit != "date" else ""
-        out.append(f"| {esc(p.name)} | {esc(f'{p.value}{unit}')} | {esc(p.source)} |")
+        out.append(f"| {esc(p.name)} | {esc(p.shown())} | {esc(p.source)} |")
     return "\n".join(out) + "\n"

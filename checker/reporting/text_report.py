@@ -97,8 +97,7 @@ def render_text(report: Report) -> str:
         lines.append("  " + selection_words(s.selection))
     lines += _section("Parameters used")
     for p in report.rulebook.parameters.values():
-        unit = f" {p.unit}" if p.unit and p.unit != "date" else ""
-        lines.append(f"  {p.name} = {p.value}{unit}  [{p.source}]")
+        lines.append(f"  {p.name} = {p.shown()}  [{p.source}]")
     return "\n".join(one_line(line) for line in lines) + "\n"
 
 

@@ -168,6 +168,15 @@ def _describe_test(fact: str, name: str, value) -> str:
             return f"{shown} {'recorded' if value['present'] else 'not recorded'}"
         op, v = next(iter(value.items()))
         words = {"gte": "on or after", "gt": "after", "lte": "on or before", "lt": "before", "eq": "=", "ne": "not"}
+        if isinstance(v, dict) and "ref" in v:  # compared with another date of the record
+            if name == "looked_after_from" and op in ("lte", "lt"):
+                return "looked_after = Yes on the meeting's date"
+            if name == "inpatient_from" and op in ("lte", "lt"):
+                return "inpatient = Yes on the meeting's date"
+            if name == "inpatient_to" and op in ("gte", "gt"):
+                return "not discharged before the meeting's date"
+            target = {"subject.date": "the meeting's date", "subject.first_session_on": "the first session"}
+            return f"{shown} {words.get(op, op)} {target.get(v['ref'], v['ref'])}"
         if isinstance(v, dict):
             param = v.get("param") or next((x.get("param") for x in v.values() if isinstance(x, dict)), None)
             return f"{shown} {words.get(op, op)} a date set by parameter {param}" if param else f"{shown} recorded"
