@@ -172,3 +172,23 @@ def test_reports_with_waivers_and_baseline_are_valid_under_the_report_schema(tmp
     assert "waiver_expired" in gaps[("R-2026-003", "scoping-meeting-timely")]
     assert doc["delta"]["resolved"][0]["now"] == "met"
     assert doc["responses"][0]["timeline"][0]["event"] == "identified"
+
+
+def test_a_gap_that_is_advice_now_is_resolved_and_the_report_stays_valid(baseline_file):
+    """A rule re-read as advice (issue 8: may / indicative clauses): last night's gap is resolved, now 'advisory'."""
+    import jsonschema
+    from importlib import resources
+
+    from checker.validation import FORMAT_CHECKER
+
+    report = check([SAMPLE], AS_OF)
+    r = next(x for x in report.responses if x.response_id == "R-2026-008")
+    f = next(f for f in r.findings if f.rule == "cross-boundary-responsibility")
+    assert f.status == "gap"
+    f.status = "advisory"
+    apply_baseline(report, load_baseline(baseline_file))
+    doc = json.loads(RENDERERS["json"](report))
+    assert [(x["response_id"], x["rule"], x["now"]) for x in doc["delta"]["resolved"]] == [
+        ("R-2026-008", "cross-boundary-responsibility", "advisory")]
+    schema = json.loads(resources.files("checker").joinpath("schemas/report.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema, format_checker=FORMAT_CHECKER).validate(doc)
