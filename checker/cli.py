@@ -116,7 +116,11 @@ class Terminated(BaseException):
 EXIT_TERMINATED = 128 + 15
 
 
+_SIGTERM_SEEN = []  # set by the handler: a SIGTERM whose exception Python swallowed still ends the run as one
+
+
 def _on_sigterm(signum, frame):
+    _SIGTERM_SEEN.append(signum)
     raise Terminated
 
 
@@ -141,14 +145,32 @@ def _selection_options(func):
     return func
 
 
+TERMINATED_MESSAGE = ("Error: stopped by SIGTERM before the run finished; every report file is whole (last "
+                      "run's or this run's, an --output-dir as a set) and no temporary file is left")
+
+
 class _Group(click.Group):
-    def main(self, *args, **kwargs):  # keep every failure a one-line error with exit code 2
+    def main(self, *args, **kwargs):
+        """A SIGTERM is exit 143 with one line, even when its exception was raised where Python ignores
+        exceptions (a finaliser, an at-fork hook) and the run went on to the end."""
         _install_sigterm()
+        try:
+            result = self._main(*args, **kwargs)
+        except SystemExit as exc:
+            if _SIGTERM_SEEN and exc.code != EXIT_TERMINATED:
+                click.echo(TERMINATED_MESSAGE, err=True)
+                sys.exit(EXIT_TERMINATED)
+            raise
+        if _SIGTERM_SEEN:
+            click.echo(TERMINATED_MESSAGE, err=True)
+            sys.exit(EXIT_TERMINATED)
+        return result
+
+    def _main(self, *args, **kwargs):  # keep every failure a one-line error with exit code 2
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
         except Terminated:
-            click.echo("Error: stopped by SIGTERM before the run finished; every report file is whole (last "
-                       "run's or this run's, an --output-dir as a set) and no temporary file is left", err=True)
+            click.echo(TERMINATED_MESSAGE, err=True)
             sys.exit(EXIT_TERMINATED)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)

@@ -19,6 +19,7 @@ import datetime as dt
 import multiprocessing
 import os
 import pickle
+import signal
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -31,6 +32,7 @@ from .loading import record_label
 from .timeline import response_timeline
 from .validation import Record
 
+_HELD = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 WINDOW = 2  # records handed to a worker ahead of the one it is checking (pipes stay far from full)
 CRASH_MESSAGE = "could not be evaluated: the rules engine stopped while checking it"
 
@@ -152,6 +154,7 @@ def _compact(result, share):
 
 
 def _worker(conn, checker, as_of: dt.date) -> None:  # pragma: no cover - runs in the child (no coverage there)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held by the parent while it forked
     try:
         while True:
             job = conn.recv()
@@ -184,7 +187,13 @@ class _Worker:
     def __init__(self, ctx, checker, as_of: dt.date) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker, args=(child, checker, as_of), daemon=True)
-        self.process.start()
+        # Signals are held while forking: a SIGTERM handler that raised inside os.fork() would raise in an
+        # at-fork hook, where Python prints and ignores the exception. Delivered once the fork is done.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         child.close()
         self.queue: deque[tuple[int, Record]] = deque()  # sent, not yet answered; the first is being checked
 

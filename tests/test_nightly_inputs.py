@@ -611,3 +611,36 @@ def test_done_when_garbage_in_the_bundled_export_and_feed(tmp_path):
     ]
     for e in doc["input_errors"]:
         assert e["message"]
+
+
+SWALLOWED_SIGTERM = """
+import os, signal, sys
+import checker.api as api
+original = api.check
+class Finaliser:
+    def __del__(self):  # Python prints and ignores an exception raised here
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):  # the handler runs at the next bytecode, inside __del__
+            pass
+def check(*args, **kwargs):
+    Finaliser()
+    return original(*args, **kwargs)
+api.check = check
+import checker.cli as cli
+cli.check = check
+sys.argv = ["shg-check"] + sys.argv[1:]
+cli.main()
+"""
+
+
+def test_item11_a_sigterm_whose_exception_python_swallowed_still_exits_143(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    script = tmp_path / "swallow.py"
+    script.write_text(SWALLOWED_SIGTERM)
+    proc = subprocess.run([sys.executable, str(script), "check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--jobs", "1"],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(root)}, cwd=root,
+                          timeout=300)
+    assert proc.returncode == 128 + 15, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "Error: stopped by SIGTERM before the run finished; every report file is whole (last run's or this "
+        "run's, an --output-dir as a set) and no temporary file is left")

@@ -3,6 +3,7 @@ only the record it was checking."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -185,3 +186,21 @@ def test_json_encoding_falls_back_to_the_standard_library():
     assert encode_json(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
     small = {"text": "é", "list": [], "nested": {"a": [1, 2]}, "none": None, "t": True}
     assert encode_json(small) == json.dumps(small, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_signals_are_held_while_a_worker_is_forked(monkeypatch):
+    """A SIGTERM arriving inside os.fork() would raise in an at-fork hook, where Python ignores exceptions
+    (seen: the run went on to exit 1). The pool holds SIGTERM, SIGINT and SIGHUP while it forks."""
+    import signal
+
+    seen = []
+    real_start = multiprocessing.get_context("fork").Process.start
+
+    def start(self):
+        seen.append(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        return real_start(self)
+
+    monkeypatch.setattr(multiprocessing.get_context("fork").Process, "start", start)
+    check([SAMPLE], AS_OF, jobs=2)
+    assert seen and all({signal.SIGTERM, signal.SIGINT, signal.SIGHUP} <= mask for mask in seen)
+    assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # released afterwards
