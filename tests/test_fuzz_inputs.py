@@ -29,7 +29,8 @@ from checker.waivers import load_waivers
 from checker.yamlio import read_yaml
 
 from conftest import minimal_response
-from helpers import AS_OF, FIXTURES, RULES, SAMPLE, rulebook
+from helpers import AS_OF, RULES, SAMPLE, rulebook
+import nightly_helpers
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
@@ -85,15 +86,7 @@ def mutated(draw, base):
 
 @lru_cache(maxsize=1)
 def sample_records() -> tuple:
-    records = []
-    for path in sorted(SAMPLE.iterdir()):
-        text = path.read_text(encoding="utf-8")
-        if path.suffix == ".jsonl":
-            records += [json.loads(line) for line in text.splitlines() if line.strip()]
-        else:
-            data = json.loads(text)
-            records += data if isinstance(data, list) else [data]
-    return tuple(records)
+    return tuple(nightly_helpers.sample_records())
 
 
 @lru_cache(maxsize=2)
