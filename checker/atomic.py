@@ -24,10 +24,7 @@ def write_temp(target: Path, data: str | bytes) -> str:
             handle.flush()
             os.fsync(handle.fileno())
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink_quietly(tmp)
         raise
     return tmp
 
@@ -81,8 +78,13 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     try:
         os.replace(tmp, target)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink_quietly(tmp)
         raise
+
+
+def _unlink_quietly(path: str) -> None:
+    """Remove a temporary file we made; one that is already gone is fine."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
