@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from . import __version__
+from . import __version__, bundled
 from .engine import EngineError, RulesEngine
 from .detection_rules import load_detection_rules
 from .errors import ConfigError, InputError, UsageError
@@ -30,7 +30,7 @@ from .validation import Record, iter_responses, load_responses, nothing_usable_e
 if TYPE_CHECKING:
     from .selection import Selection
 
-DEFAULT_RULES = Path(os.environ.get("SHG_CHECK_RULES", Path(__file__).resolve().parent.parent / "rules"))
+DEFAULT_RULES = bundled.rules_dir()  # $SHG_CHECK_RULES, else the rules shipped in the package (checker/bundled.py)
 SEVERITIES = ("high", "medium", "low")
 Progress = Callable[[int, int | None], None]  # (records checked, total or None when streamed)
 

@@ -1,7 +1,7 @@
 """The chapter as data (``policy/chapter.yaml``): one loader for the author tools and the reports.
 
-The file is found next to the rules (``<repo>/policy/chapter.yaml``) or at
-``$SHG_CHECK_POLICY``. ``load_policy`` is strict (the author tools stop on a
+The file is the bundled chapter (``policy/chapter.yaml``, shipped in the package: checker/bundled.py)
+or ``$SHG_CHECK_POLICY``. ``load_policy`` is strict (the author tools stop on a
 broken file); ``load_chapter`` is the reports' view, which shows clause ids
 alone when the file cannot be read.
 """
@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from . import bundled
 from .errors import ConfigError
 from .yamlio import read_yaml
 
-DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policy" / "chapter.yaml"
+DEFAULT_POLICY = bundled.bundled_policy_file()  # policy/chapter.yaml, shipped in the package (checker/bundled.py)
 
 
 @dataclass
@@ -52,7 +53,8 @@ class Chapter:
 
 
 def policy_path() -> Path:
-    return Path(os.environ.get("SHG_CHECK_POLICY", DEFAULT_POLICY))
+    """$SHG_CHECK_POLICY, else the chapter shipped in the package."""
+    return bundled.policy_file()
 
 
 def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
