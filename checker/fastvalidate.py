@@ -1,6 +1,7 @@
 """The fast path of validation: a compiled validator for the records that are valid.
 
-jsonschema's schemas (``checker/schemas``) stay the contract, and jsonschema
+jsonschema's schemas (``checker/schemas``, with the role, agency and item codes of the
+vocabularies in use: checker.validation.record_schema) stay the contract, and jsonschema
 stays the judge of every record this fast path does not accept: it alone
 produces the messages. The same schema is compiled once per process by
 fastjsonschema (as draft-07 code: every keyword the schemas use means the same
@@ -25,12 +26,19 @@ import fastjsonschema
 DRAFT = "http://json-schema.org/draft-07/schema#"
 
 
-@cache
-def compiled(name: str) -> Callable[[object], object] | None:
-    """The compiled validator of schema ``name`` (None when it cannot be compiled: jsonschema alone then)."""
-    from .validation import FORMAT_CHECKER, schema
+def compiled(name: str, vocabularies=None) -> Callable[[object], object] | None:
+    """The compiled validator of schema ``name`` with the role, agency and item codes of ``vocabularies``
+    (default: the vocabularies in use), or None when it cannot be compiled (jsonschema alone then)."""
+    from .vocab import active
 
-    definition = copy.deepcopy(schema(name))
+    return _compiled(name, (vocabularies or active()).key)
+
+
+@cache
+def _compiled(name: str, key: tuple) -> Callable[[object], object] | None:
+    from .validation import FORMAT_CHECKER, _record_schema
+
+    definition = copy.deepcopy(_record_schema(name, key))
     definition["$schema"] = DRAFT
     formats = {fmt: func for fmt, (func, _raises) in FORMAT_CHECKER.checkers.items()}
     try:  # (detailed_exceptions=False fails to compile these schemas in fastjsonschema 2.22)
@@ -39,9 +47,9 @@ def compiled(name: str) -> Callable[[object], object] | None:
         return None
 
 
-def is_valid(name: str, data: object) -> bool:
-    """True when the compiled validator accepts ``data`` (False: ask jsonschema)."""
-    check = compiled(name)
+def is_valid(name: str, data: object, vocabularies=None) -> bool:
+    """True when the compiled validator accepts ``data`` (False: ask jsonschema); codes as in ``compiled``."""
+    check = compiled(name, vocabularies)
     if check is None:  # pragma: no cover - see compiled()
         return False
     try:

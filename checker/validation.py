@@ -11,6 +11,7 @@ child's name).
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 import os
@@ -28,6 +29,7 @@ from checker.fastvalidate import is_valid
 from checker.inputs_guard import id_problems
 from checker.limits import DATE_RANGE_MESSAGE, in_date_range
 from checker.loading import SUFFIXES, RawItem, is_usable_id, iter_raw, record_label, skipped_files
+from checker.vocab import KINDS, Vocabularies, active, v1_codes
 
 Problem = tuple[str, str]  # (JSON pointer, message)
 
@@ -87,15 +89,15 @@ def load_responses(paths: Sequence[str | os.PathLike[str]], mapping: str | os.Pa
     ``mapping``: how to read .xlsx workbooks and folders of CSV tables (checker/tabular).
     An input with no record at all (and so no error either) is an input error too (the empty-input rule):
     an empty export is never a clean night."""
-    return _nothing_usable(_load(iter_raw(paths, "response", mapping), validate_response, "response_id"), paths,
-                           "response", "response records")
+    return _nothing_usable(_load(iter_raw(paths, "response", mapping), _bound(validate_response), "response_id"),
+                           paths, "response", "response records")
 
 
 def load_incidents(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
     """Read and validate incident feed rows; a repeated ``incident_id`` is an error (the first is kept).
 
     A feed with no row at all is an input error too (the empty-input rule)."""
-    return _nothing_usable(_load(iter_raw(paths, "incident"), validate_incident, "incident_id"), paths,
+    return _nothing_usable(_load(iter_raw(paths, "incident"), _bound(validate_incident), "incident_id"), paths,
                            "incident", "incident rows")
 
 
@@ -113,32 +115,71 @@ def nothing_usable_error(paths: Sequence[str | os.PathLike[str]], kind, what: st
     return InputError(shown, "", "", f"no usable {what} in the input{note}")
 
 
-def validate_response(data: object) -> list[Problem]:
-    """Every problem of one response record, sorted by JSON pointer ([] when valid)."""
-    problems = [] if is_valid("response-record", data) else _schema_problems(validator("response-record"), data)
+def validate_response(data: object, vocabularies: Vocabularies | None = None) -> list[Problem]:
+    """Every problem of one response record, sorted by JSON pointer ([] when valid).
+
+    Codes are those of ``vocabularies`` (default: the vocabularies in use, checker.vocab.active())."""
+    v = vocabularies or active()
+    problems = [] if is_valid("response-record", data, v) else _schema_problems(validator("response-record", v), data)
     if isinstance(data, dict):
         problems.extend(_response_reference_problems(data))
     problems.extend(id_problems(data))
     return _sorted(problems)
 
 
-def validate_incident(data: object) -> list[Problem]:
+def validate_incident(data: object, vocabularies: Vocabularies | None = None) -> list[Problem]:
     """Every problem of one incident feed row, sorted by JSON pointer ([] when valid)."""
-    problems = [] if is_valid("incident", data) else _schema_problems(validator("incident"), data)
+    v = vocabularies or active()
+    problems = [] if is_valid("incident", data, v) else _schema_problems(validator("incident", v), data)
     return _sorted([*problems, *id_problems(data)])
 
 
 @cache
 def schema(name: str) -> dict:
-    """The JSON Schema ``checker/schemas/<name>.schema.json``."""
+    """The JSON Schema ``checker/schemas/<name>.schema.json`` (exchange format v1, as written)."""
     text = (files("checker") / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 
+def record_schema(name: str, vocabularies: Vocabularies | None = None) -> dict:
+    """Schema ``name`` with its role, agency and item codes taken from ``vocabularies``
+    (default: the vocabularies in use, checker.vocab.active())."""
+    return _record_schema(name, (vocabularies or active()).key)
+
+
 @cache
-def validator(name: str) -> Draft202012Validator:
-    """A compiled validator for schema ``name``, with the strict ``date`` format check."""
-    return Draft202012Validator(schema(name), format_checker=FORMAT_CHECKER)
+def _record_schema(name: str, key: tuple) -> dict:
+    """The schema with every code list of a kind (its $defs enum, and each inline enum of the same v1
+    codes) replaced by that kind's codes in ``key``, keeping null where it was allowed."""
+    out = copy.deepcopy(schema(name))
+    v1 = v1_codes()
+    replace = {frozenset(v1[kind]): codes for kind, codes in zip(KINDS, key)}
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            enum = node.get("enum")
+            if isinstance(enum, list):
+                codes = replace.get(frozenset(c for c in enum if c is not None))
+                if codes is not None:
+                    node["enum"] = [*codes, *([None] if None in enum else [])]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(out)
+    return out
+
+
+def validator(name: str, vocabularies: Vocabularies | None = None) -> Draft202012Validator:
+    """A compiled validator for schema ``name`` with the codes of ``vocabularies`` (default: in use),
+    with the strict ``date`` format check."""
+    return _validator(name, (vocabularies or active()).key)
+
+
+@cache
+def _validator(name: str, key: tuple) -> Draft202012Validator:
+    return Draft202012Validator(_record_schema(name, key), format_checker=FORMAT_CHECKER)
 
 
 # -- loading -----------------------------------------------------------------------------------------------------
@@ -157,7 +198,13 @@ def _load(items: Iterable[RawItem | InputError], validate: Callable[[object], li
 def iter_responses(paths: Sequence[str | os.PathLike[str]],
                    mapping: str | os.PathLike[str] | None = None) -> Iterator[Record | InputError]:
     """Response records read and validated one at a time, in input order (what load_responses lists)."""
-    return iter_validated(iter_raw(paths, "response", mapping), validate_response, "response_id")
+    return iter_validated(iter_raw(paths, "response", mapping), _bound(validate_response), "response_id")
+
+
+def _bound(validate: Callable[..., list[Problem]]) -> Callable[[object], list[Problem]]:
+    """``validate`` with the vocabularies in use now (a stream read later keeps them)."""
+    v = active()
+    return lambda data: validate(data, v)
 
 
 def iter_validated(items: Iterable[RawItem | InputError], validate: Callable[[object], list[Problem]],

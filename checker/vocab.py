@@ -1,82 +1,250 @@
-"""Plain-English labels for the codes of the exchange format (section 3), for messages."""
+"""The codes of the exchange format (section 3) as data: roles, agencies and items, their labels and synonyms.
+
+The vocabularies live in ``vocabularies.yaml`` next to the rules (``rules/vocabularies.yaml``;
+a rules directory without one uses the bundled file). A partnership's override files
+(``--vocab FILE``, repeatable, later wins) have the same shape and are layered on top:
+they add codes, change labels and synonyms, and set the local names of the front door.
+Every file is checked against ``checker/schemas/vocabularies.schema.json`` first.
+A code of exchange format v1 (the enums of ``checker/schemas/response-record.schema.json``)
+can never be removed, so every v1 record stays valid.
+
+Record validation takes its role, agency and item codes from the vocabularies in use
+(``active()``: the bundled ones unless a command or ``using()`` chose others).
+``ROLES``, ``AGENCIES``, ``ITEMS`` and ``LABELS`` are the bundled defaults.
+"""
 from __future__ import annotations
 
-ROLES = {
-    "cs_head_of_safeguarding": "Children's Services Head of Children's Safeguarding (or delegate)",
-    "cs_service_manager": "Children's Services Service Manager",
-    "childrens_social_care": "Children's Social Care",
-    "camhs": "CAMHS (Suicide Prevention lead or manager)",
-    "police": "Police representative",
-    "icb_head_of_safeguarding": "Head of Safeguarding, ICB",
-    "public_health_consultant": "Public health consultant",
-    "acute_safeguarding": "Head of Safeguarding or Named Nurse, acute provider",
-    "cic_specialist_nurse": "Children in Care Specialist Nurse",
-    "la_education_lead": "Local authority education lead / Educational Psychologist / Wellbeing lead",
-    "ehe_cme_lead": "Elective Home Education / Children Missing Education lead",
-    "education_setting": "Education (the children's school or college)",
-    "la_communications_lead": "Local authority communications lead",
-    "district_council": "District / Borough Council representative",
-    "adult_mental_health": "Mental Health Adults Services",
-    "digital_safety_team": "Digital safety team",
-    "inpatient_ward": "In-patient clinical ward representative",
-    "early_help": "Early Help",
-    "third_sector": "Third sector organisation",
-    "other": "Other",
-}
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
 
-ITEMS = {
-    "info_assessed": "assess the information known to date",
-    "further_info_decided": "decide what further information is required",
-    "info_gathering_arranged": "arrange for its gathering",
-    "mapping_done": "initial mapping exercise (scale, young people needing support)",
-    "contagion_considered": "consider risks relating to contagion",
-    "protective_action_considered": "consider immediate protective action",
-    "s47_considered": "consider a separate S47 enquiry for individual children",
-    "response_plan_agreed": "identify a response plan",
-    "review_mechanism_agreed": "include a review mechanism in the plan",
-    "outcome_fed_back": "feed back the outcome, including resource implications",
-    "review_date_agreed": "agree a review date to ensure all children identified are assessed",
-    "communication_agreed": "agree communication",
-    "parents_carers_communication": "communication with parents / carers",
-    "full_response_decided": "decide whether a full multi-agency response is required",
-    "scale_decided": "decide the scale of the response and additional representation",
-    "focus_decided": "decide the focus (online harm / in person)",
-    "cross_boundary_planned": "plan cross-boundary liaison and sharing of resources",
-    "intelligence_staff_identified": "identify staff to manage social media intelligence",
-    "staff_support_planned": "plan support, supervision and debriefing of staff",
-    "expert_advice_available": "make expert advice available",
-    "liaison_arrangements": "liaison arrangements for inter-agency working",
-    "timescales_set": "set timescales for the stages of the response",
-    "tasks_allocated": "allocate tasks with line management responsibilities",
-    "media_managed": "manage public relations and media interest",
-    "political_managed": "manage the political arena",
-    "confidentiality_agreed": "agree confidentiality / need-to-know arrangements",
-    "exit_strategy_planned": "plan the exit strategy",
-    "risk_protocol_considered": "consider a risk management protocol",
-    "progress_monitored": "monitor the progress of the response",
-    "governance_aligned": "align with other governance structures",
-    "risk_indicators_reviewed": "review risk indicators for the children",
-    "resources_considered": "consider resource requirements",
-    "termination_considered": "consider the timing of termination",
-    "debrief_planned": "plan a debrief meeting to identify lessons learnt",
-    "lessons_actioned": "take forward actions from lessons learnt",
-    "young_people_scoped": "scope the young people at risk",
-    "individual_plans": "identify individual response plans",
-    "parental_responses": "identify parental responses needed",
-    "staff_support_in_place": "ensure staff support structures are in place and used",
-    "fed_back_to_strategic": "feed back to the strategic group",
-}
+from jsonschema import Draft202012Validator
 
-AGENCIES = {
-    "childrens_services": "Children's Services", "police": "Police", "health": "Health",
-    "education": "Education", "local_authority": "Local authority",
-    "district_council": "District / Borough Council", "early_help": "Early Help",
-    "third_sector": "Third sector", "other": "Other",
-}
+from . import bundled
+from .errors import ConfigError
+from .yamlio import read_yaml
 
+VOCAB_FILE = "vocabularies.yaml"
+KINDS = ("roles", "agencies", "items")
+SINGULAR = {"roles": "role", "agencies": "agency", "items": "item"}
+SCHEMA_DEFS = {"roles": "role_code", "agencies": "agency_code", "items": "item_code"}  # the record schema's $defs
+DEFAULT_FRONT_DOOR = ("IFD", "MASH")
+
+
+@dataclass(frozen=True, eq=False)
+class Vocabularies:
+    """Role, agency and item codes (code -> label, in file order), their synonyms and the local settings."""
+
+    roles: dict[str, str]
+    agencies: dict[str, str]
+    items: dict[str, str]
+    synonym_lists: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # kind -> code -> synonyms
+    settings: dict = field(default_factory=dict)
+    sources: tuple[str, ...] = ()  # the files read, base first
+
+    def codes(self, kind: str) -> tuple[str, ...]:
+        return tuple(getattr(self, kind))
+
+    def synonyms(self, kind: str) -> dict[str, tuple[str, ...]]:
+        """code -> its synonyms, for one kind (roles, agencies or items)."""
+        return dict(self.synonym_lists.get(kind, {}))
+
+    @property
+    def key(self) -> tuple:
+        """What record validation depends on (the codes of each kind): a cache key."""
+        return tuple(self.codes(kind) for kind in KINDS)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {**self.agencies, **self.items, **self.roles}
+
+    def label_of(self, code: str) -> str:
+        """The label for a known code; anything else (a child's pseudonymous id, a rule's own code) as it is."""
+        labels = self.labels
+        return f"{labels[code]} ({code})" if code in labels else code
+
+    def lookup(self, kind: str, text: str) -> str | None:
+        """The code that ``text`` names (the code itself, its label or a synonym, ignoring case), else None."""
+        return _lookup_table(self)[kind].get(text.strip().casefold())
+
+    @property
+    def front_door(self) -> str:
+        """How messages name the front door: the local names joined ("IFD / MASH" by default)."""
+        return " / ".join(self.settings.get("front_door_names") or DEFAULT_FRONT_DOOR)
+
+
+# -- loading ------------------------------------------------------------------------------------------------------
+
+
+@cache
+def v1_codes() -> dict[str, tuple[str, ...]]:
+    """The codes of exchange format v1, by kind: the enums of the record schema (the contract)."""
+    text = (files("checker") / "schemas" / "response-record.schema.json").read_text(encoding="utf-8")
+    defs = json.loads(text)["$defs"]
+    return {kind: tuple(c for c in defs[name]["enum"] if c is not None) for kind, name in SCHEMA_DEFS.items()}
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    text = (files("checker") / "schemas" / "vocabularies.schema.json").read_text(encoding="utf-8")
+    return Draft202012Validator(json.loads(text))
+
+
+def vocabulary_file(rules_dir: str | os.PathLike[str] | None) -> Path:
+    """The base vocabularies of a rules directory: its own vocabularies.yaml, else the bundled one."""
+    own = Path(rules_dir) / VOCAB_FILE if rules_dir is not None else None
+    return own if own is not None and own.is_file() else bundled.bundled_rules_dir() / VOCAB_FILE
+
+
+def load_vocabularies(rules_dir: str | os.PathLike[str] | None = None,
+                      overrides: Sequence[str | os.PathLike[str]] = ()) -> Vocabularies:
+    """The vocabularies of ``rules_dir`` (its vocabularies.yaml, else the bundled one) with ``overrides``
+    layered on top in order (later wins). A ConfigError (one line) names the file and the problem."""
+    base = vocabulary_file(rules_dir if rules_dir is not None else bundled.rules_dir())
+    return _load((os.fspath(base), *(os.fspath(p) for p in overrides)))
+
+
+@cache
+def _load_cached(paths: tuple[str, ...], stamps: tuple) -> Vocabularies:
+    codes: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
+    synonyms: dict[str, dict[str, tuple[str, ...]]] = {kind: {} for kind in KINDS}
+    settings: dict = {}
+    for n, path in enumerate(paths):
+        doc = _read(Path(path))
+        for kind in KINDS:
+            for code, entry in (doc.get(kind) or {}).items():
+                where = f"{path}: /{kind}/{code}"
+                what = SINGULAR[kind]
+                if entry is None:  # removal
+                    if code in v1_codes()[kind]:
+                        raise ConfigError(f"{where}: removing {what} code {code!r} is refused: it is a code of "
+                                          f"exchange format v1 and every v1 record must stay valid")
+                    codes[kind].pop(code, None)
+                    synonyms[kind].pop(code, None)
+                    continue
+                if code not in codes[kind] and "label" not in entry:
+                    raise ConfigError(f"{where}: a new {what} code needs a label")
+                if "label" in entry:
+                    codes[kind][code] = " ".join(entry["label"].split())
+                if "synonyms" in entry:
+                    synonyms[kind][code] = tuple(" ".join(s.split()) for s in entry["synonyms"])
+        settings.update(doc.get("settings") or {})
+        if n == 0:  # the base file lists every v1 code
+            for kind in KINDS:
+                missing = [c for c in v1_codes()[kind] if c not in codes[kind]]
+                if missing:
+                    raise ConfigError(f"{path}: {SINGULAR[kind]} code(s) {', '.join(missing)} of exchange format v1 "
+                                      f"missing (a v1 code cannot be removed: every v1 record must stay valid)")
+    out = Vocabularies(codes["roles"], codes["agencies"], codes["items"],
+                       {k: {c: s for c, s in v.items() if c in codes[k]} for k, v in synonyms.items()},
+                       settings, paths)
+    _lookup_table(out)  # an ambiguous synonym is a ConfigError now, not when a workbook is read
+    return out
+
+
+def _load(paths: tuple[str, ...]) -> Vocabularies:
+    stamps = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            stamps.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            stamps.append(None)  # read_yaml reports it
+    return _load_cached(paths, tuple(stamps))
+
+
+def _read(path: Path) -> dict:
+    doc = read_yaml(path, "vocabularies")
+    if doc is None:
+        doc = {}
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        err = errors[0]
+        pointer = "".join(f"/{p}" for p in err.absolute_path) or "/"
+        raise ConfigError(f"{path}: {pointer}: {_message(err)}"
+                          + (f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""))
+    return doc
+
+
+def _message(err) -> str:
+    """A schema problem in words (never quoting a value: a synonym could be anything)."""
+    if err.validator == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        allowed = ", ".join(err.schema.get("properties", {}))
+        return f"unknown field(s) {', '.join(map(repr, extra))} (allowed: {allowed})"
+    if err.validator == "propertyNames":
+        return "a code is lower-case letters, digits and _ (starting with a letter, at most 64 characters)"
+    if err.validator == "type":
+        expected = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        return "must be " + " or ".join({"object": "a mapping", "array": "a list", "string": "text",
+                                          "null": "empty"}.get(t, t) for t in expected)
+    if err.validator in ("minLength", "pattern"):
+        return "must not be empty"
+    if err.validator == "minItems":
+        return "must name at least one"
+    if err.validator == "uniqueItems":
+        return "must not repeat a synonym"
+    return f'is not valid (fails the "{err.validator}" rule of the vocabularies schema)'
+
+
+def _lookup_table(v: Vocabularies) -> dict[str, dict[str, str]]:
+    """kind -> casefolded code, label or synonym -> code; a ConfigError when one text names two codes."""
+    cached = getattr(v, "_table", None)
+    if cached is not None:
+        return cached
+    table: dict[str, dict[str, str]] = {}
+    for kind in KINDS:
+        names: dict[str, str] = {}
+        entries = getattr(v, kind)
+        for code in entries:
+            names[code.casefold()] = code
+        for code, label in entries.items():
+            names.setdefault(label.casefold(), code)
+        for code, words in v.synonym_lists.get(kind, {}).items():
+            for word in words:
+                other = names.setdefault(word.casefold(), code)
+                if other != code:
+                    raise ConfigError(f"{', '.join(v.sources)}: /{kind}/{code}: synonym {word!r} also names "
+                                      f"{SINGULAR[kind]} code {other!r} (a synonym names one code)")
+        table[kind] = names
+    object.__setattr__(v, "_table", table)
+    return table
+
+
+# -- the vocabularies in use ---------------------------------------------------------------------------------------
+
+BUNDLED = load_vocabularies(bundled.bundled_rules_dir())
+_active: list[Vocabularies] = []
+
+
+def active() -> Vocabularies:
+    """The vocabularies in use: the innermost ``using()``, else the bundled ones."""
+    return _active[-1] if _active else BUNDLED
+
+
+@contextmanager
+def using(vocabularies: Vocabularies) -> Iterator[Vocabularies]:
+    """Validate records, name codes and read workbooks with ``vocabularies`` inside the block."""
+    _active.append(vocabularies)
+    try:
+        yield vocabularies
+    finally:
+        _active.pop()
+
+
+# The bundled defaults (existing imports keep working).
+ROLES = dict(BUNDLED.roles)
+ITEMS = dict(BUNDLED.items)
+AGENCIES = dict(BUNDLED.agencies)
 LABELS = {**AGENCIES, **ITEMS, **ROLES}
 
 
 def label_of(code: str) -> str:
-    """The label for a known code; anything else (a child's pseudonymous id, a rule's own code) as it is."""
-    return f"{LABELS[code]} ({code})" if code in LABELS else code
+    """The label for a known code of the vocabularies in use; anything else (a child's pseudonymous id,
+    a rule's own code) as it is."""
+    return active().label_of(code)

@@ -95,7 +95,7 @@ def test_jsonschema_decides_when_the_fast_path_fails(monkeypatch):
     def broken(data):
         raise RuntimeError("compiled code failed")
 
-    monkeypatch.setattr(fastvalidate, "compiled", lambda name: broken)
+    monkeypatch.setattr(fastvalidate, "compiled", lambda name, vocabularies=None: broken)
     assert not fastvalidate.is_valid("response-record", BASES[0])
     assert validate_response(BASES[0]) == []
     assert validate_incident(INCIDENT) == []
@@ -109,9 +109,9 @@ def test_the_fast_path_uses_the_contract_format_checks(monkeypatch):
     real = validation.FORMAT_CHECKER.checkers["date"]
     monkeypatch.setitem(validation.FORMAT_CHECKER.checkers, "date",
                         (lambda value: calls.append(value) or real[0](value), real[1]))
-    fastvalidate.compiled.cache_clear()
+    fastvalidate._compiled.cache_clear()
     try:
         assert fastvalidate.is_valid("incident", INCIDENT)
         assert "2026-03-02" in calls
     finally:
-        fastvalidate.compiled.cache_clear()
+        fastvalidate._compiled.cache_clear()
