@@ -5,6 +5,8 @@ inputs -> validated records -> facts -> engine -> findings -> report
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,7 @@ from .rulebook import PARAMETERS_FILE, Rulebook, load_rulebook
 from .timeline import response_timeline
 from .parallel import check_stream
 from .validation import Record, iter_responses, load_responses, nothing_usable_error
+from .vocab import chosen, load_vocabularies, using
 
 if TYPE_CHECKING:
     from .selection import Selection
@@ -33,6 +36,23 @@ if TYPE_CHECKING:
 DEFAULT_RULES = bundled.rules_dir()  # $SHG_CHECK_RULES, else the rules shipped in the package (checker/bundled.py)
 SEVERITIES = ("high", "medium", "low")
 Progress = Callable[[int, int | None], None]  # (records checked, total or None when streamed)
+
+
+def with_vocabularies(func):
+    """Run an API function with the vocabularies of its ``rules_dir`` and ``vocab_files`` (overrides,
+    later wins) in use: record validation, code labels and front-door names. Without ``vocab_files``,
+    vocabularies a caller already chose (checker.vocab.using, as the CLI does) are kept."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        files = bound.arguments.get("vocab_files") or ()
+        if not files and chosen() is not None:
+            return func(*args, **kwargs)
+        with using(load_vocabularies(bound.arguments.get("rules_dir") or DEFAULT_RULES, files)):
+            return func(*args, **kwargs)
+    return wrapper
 
 
 @dataclass
@@ -167,6 +187,7 @@ class Checker:
         return results, errors
 
 
+@with_vocabularies
 def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
           rules_dir: str | os.PathLike[str] | None = None, params_file: str | os.PathLike[str] | None = None,
           engine: str = "durable", progress: Progress | None = None,
@@ -175,7 +196,8 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
           pseudonymise_key_file: str | os.PathLike[str] | None = None,
           incidents: Sequence[str | os.PathLike[str]] | None = None,
           selection: "Selection | None" = None, fail_on: str = "low", jobs: int = 1,
-          mapping: str | os.PathLike[str] | None = None) -> Report:
+          mapping: str | os.PathLike[str] | None = None,
+          vocab_files: Sequence[str | os.PathLike[str]] = ()) -> Report:
     """Load, validate and check every response record under ``paths``.
 
     With ``incidents`` (incident feed files or folders), also find possible groups in the feeds and
@@ -190,6 +212,7 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     Records are streamed; with ``jobs`` > 1 they are checked by that many worker processes
     (checker/parallel.py), with the same report as ``jobs=1``.
     ``mapping``: a mapping file for .xlsx / CSV-table inputs (default: the tracker template's).
+    ``vocab_files``: vocabulary overrides layered on the rules directory's vocabularies (checker/vocab.py).
     """
     from .baseline import apply_baseline, check_key, load_baseline
     from .pseudonymise import key_fingerprint, load_key, pseudonymise_report
@@ -238,10 +261,12 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
     return report
 
 
+@with_vocabularies
 def detect_report(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
                   rules_dir: str | os.PathLike[str] | None = None, params_file: str | os.PathLike[str] | None = None,
                   responses: Sequence[str | os.PathLike[str]] | None = None,
-                  pseudonymise_key_file: str | os.PathLike[str] | None = None, fail_on: str = "low") -> Report:
+                  pseudonymise_key_file: str | os.PathLike[str] | None = None, fail_on: str = "low",
+                  vocab_files: Sequence[str | os.PathLike[str]] = ()) -> Report:
     """``shg-check detect`` as a Report every writer renders: the groups in the feeds; with ``responses``
     (response record files or folders) each group is checked for escalation (the responses' own rules are not);
     without, every group is 'not checked' and needs a look."""
@@ -268,9 +293,11 @@ def detect_report(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None
     return report
 
 
+@with_vocabularies
 def detect(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
            rules_dir: str | os.PathLike[str] | None = None,
-           params_file: str | os.PathLike[str] | None = None) -> GroupResult:
+           params_file: str | os.PathLike[str] | None = None,
+           vocab_files: Sequence[str | os.PathLike[str]] = ()) -> GroupResult:
     """Find possible groups in incident feeds alone: no response records, so escalation is not checked."""
     rules_dir = Path(rules_dir or DEFAULT_RULES)
     if not rules_dir.is_dir():

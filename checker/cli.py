@@ -10,6 +10,7 @@ When several apply, the highest-priority wins: 2, then 3, then 1.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from pathlib import Path
 
@@ -192,6 +193,21 @@ class _Group(click.Group):
             sys.exit(EXIT_USAGE)
 
 
+def _vocab_option(func):
+    """--vocab FILE (repeatable): the command runs with the vocabularies of its rules folder (its
+    vocabularies.yaml, else the bundled one) and these overrides layered on top (checker/vocab.py)."""
+    @functools.wraps(func)
+    def wrapper(*args, vocab_files=(), **kwargs):
+        from .vocab import load_vocabularies, using
+
+        with using(load_vocabularies(kwargs.get("rules_dir") or DEFAULT_RULES, vocab_files)):
+            return func(*args, **kwargs)
+    return click.option("--vocab", "vocab_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+                        help="Vocabulary overrides (YAML, the shape of rules/vocabularies.yaml): add role, agency "
+                             "and item codes, change labels and synonyms, name the front door; repeatable, "
+                             "later wins.")(wrapper)
+
+
 @click.group(cls=_Group, epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="shg-check")
 def main() -> None:
@@ -253,6 +269,7 @@ def main() -> None:
 @click.option("--mapping", "mapping", type=click.Path(dir_okay=False), metavar="MAPPING.yaml",
               help="How to read .xlsx workbooks and folders of CSV tables (default: a folder's mapping.yaml, "
                    "else the tracker template's own mapping).")
+@_vocab_option
 def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_file, fail_on, key_file,
                   rules_dir, params_file, engine, incidents, status, identified_from, identified_to,
                   local_authority, csv_rows, history_file, jobs, mapping):
@@ -344,6 +361,7 @@ Exit codes:
               show_default=True, help="Folder of rules (detection rules in its detection/ folder) and parameters.yaml.")
 @click.option("--params", "params_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="The partnership's parameter overrides (YAML: parameters: {name: value}).")
+@_vocab_option
 def detect_command(feeds, as_of, fmt, output, responses, key_file, fail_on, rules_dir, params_file):
     """Find possible self-harm groups in incident feeds (.csv, .json, .jsonl, or folders of them).
 
@@ -388,6 +406,7 @@ def history_command(database, fmt, last):
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--mapping", "mapping", type=click.Path(dir_okay=False), metavar="MAPPING.yaml",
               help="How to read .xlsx workbooks and folders of CSV tables (default: the tracker template's).")
+@_vocab_option
 def validate_command(paths, mapping):
     """Validate response records against the exchange format, without checking them.
 
@@ -409,6 +428,7 @@ def validate_command(paths, mapping):
 @click.argument("directory", type=click.Path(file_okay=False), default="tracker")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False), default=str(DEFAULT_RULES),
               show_default=True, help="Folder of rule files (the checklists and clause references come from it).")
+@_vocab_option
 def template_command(directory, rules_dir):
     """Write the response tracker and the meeting checklists into DIRECTORY (default: tracker).
 
@@ -438,6 +458,7 @@ def rules_group():
 
 
 def _rules_options(func):
+    func = _vocab_option(func)
     func = click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None,
                         help="The chapter as clauses (default: policy/chapter.yaml).")(func)
     func = click.option("--params", "params_file", type=click.Path(dir_okay=False), metavar="FILE",

@@ -22,6 +22,7 @@ from .errors import ConfigError
 from .ir import Cond, Condition, Due, IfNone, Ref, Related, Requirement, Rule, Test
 from .params import Parameter, load_parameters
 from .policy import section_sort_key
+from .vocab import VOCAB_FILE, local_names
 from .yamlio import read_yaml
 
 PARAMETERS_FILE = "parameters.yaml"
@@ -78,7 +79,7 @@ DETECTION_DIR = "detection"  # group detection rules: their own schema, loaded b
 
 def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*.yaml")
-                  if p.name != PARAMETERS_FILE and p.relative_to(directory).parts[0] != DETECTION_DIR)
+                  if p.name not in (PARAMETERS_FILE, VOCAB_FILE) and p.relative_to(directory).parts[0] != DETECTION_DIR)
 
 
 def read_rule_file(path: Path) -> dict:
@@ -356,4 +357,5 @@ def expand_codes(spec: dict) -> list[dict]:
 
 
 def normalise(doc: dict, params: dict[str, Parameter], source: str = "") -> Rule:
-    return _Normaliser(doc, params).build(source)
+    """The rule ``doc`` as the engine runs it; front-door placeholders filled from the vocabularies in use."""
+    return _Normaliser(local_names(doc), params).build(source)  # type: ignore[arg-type]

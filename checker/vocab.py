@@ -222,6 +222,11 @@ BUNDLED = load_vocabularies(bundled.bundled_rules_dir())
 _active: list[Vocabularies] = []
 
 
+def chosen() -> Vocabularies | None:
+    """The vocabularies a caller chose with ``using()``, else None."""
+    return _active[-1] if _active else None
+
+
 def active() -> Vocabularies:
     """The vocabularies in use: the innermost ``using()``, else the bundled ones."""
     return _active[-1] if _active else BUNDLED
@@ -248,3 +253,28 @@ def label_of(code: str) -> str:
     """The label for a known code of the vocabularies in use; anything else (a child's pseudonymous id,
     a rule's own code) as it is."""
     return active().label_of(code)
+
+
+# -- local names in rule texts -------------------------------------------------------------------------------------
+
+PLACEHOLDERS = ("{front_door}", "{front_door_or}")
+
+
+def local_names(doc: object, vocabularies: Vocabularies | None = None) -> object:
+    """A rule document with the front-door placeholders of its texts filled from the settings:
+    ``{front_door}`` -> "IFD / MASH", ``{front_door_or}`` -> "IFD or MASH" by default. Examples are left alone."""
+    v = vocabularies or active()
+    names = v.settings.get("front_door_names") or DEFAULT_FRONT_DOOR
+    words = {"{front_door}": " / ".join(names), "{front_door_or}": " or ".join(names)}
+
+    def fill(node: object, key: object = None) -> object:
+        if isinstance(node, str):
+            for placeholder, text in words.items():
+                node = node.replace(placeholder, text)
+            return node
+        if isinstance(node, dict):
+            return {k: (v_ if k == "examples" and key is None else fill(v_, k)) for k, v_ in node.items()}
+        if isinstance(node, list):
+            return [fill(item, key) for item in node]
+        return node
+    return fill(doc)
