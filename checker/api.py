@@ -5,8 +5,6 @@ inputs -> validated records -> facts -> engine -> findings -> report
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import inspect
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +26,7 @@ from .rulebook import PARAMETERS_FILE, Rulebook, load_rulebook
 from .timeline import response_timeline
 from .parallel import check_stream
 from .validation import Record, iter_responses, load_responses, nothing_usable_error
-from .vocab import chosen, load_vocabularies, using
+from .vocab import with_vocabularies
 
 if TYPE_CHECKING:
     from .selection import Selection
@@ -36,23 +34,6 @@ if TYPE_CHECKING:
 DEFAULT_RULES = bundled.rules_dir()  # $SHG_CHECK_RULES, else the rules shipped in the package (checker/bundled.py)
 SEVERITIES = ("high", "medium", "low")
 Progress = Callable[[int, int | None], None]  # (records checked, total or None when streamed)
-
-
-def with_vocabularies(func):
-    """Run an API function with the vocabularies of its ``rules_dir`` and ``vocab_files`` (overrides,
-    later wins) in use: record validation, code labels and front-door names. Without ``vocab_files``,
-    vocabularies a caller already chose (checker.vocab.using, as the CLI does) are kept."""
-    signature = inspect.signature(func)
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)
-        files = bound.arguments.get("vocab_files") or ()
-        if not files and chosen() is not None:
-            return func(*args, **kwargs)
-        with using(load_vocabularies(bound.arguments.get("rules_dir") or DEFAULT_RULES, files)):
-            return func(*args, **kwargs)
-    return wrapper
 
 
 @dataclass

@@ -24,7 +24,7 @@ from .oracle import evaluate_rule
 from .policy import Clause, Policy
 from .rulebook import Rulebook, expand_codes, load_rulebook, read_rule_file, rule_files, rule_validator, schema_problems
 from .validation import validate_response
-from .vocab import AGENCIES, ITEMS, ROLES
+from .vocab import AGENCIES, ITEMS, ROLES, active, with_vocabularies
 
 EXAMPLE_AS_OF = dt.date(2026, 12, 31)
 KINDS = ("definition", "obligation", "guidance", "not_checkable")
@@ -37,6 +37,7 @@ CODE_FIELDS: dict[str, tuple[str, set[str]]] = {
     "referring_agency": ("agency", set(AGENCIES)),
     "mtype": ("meeting type", MEETING_TYPES),
 }
+VOCAB_KINDS = {"role": "roles", "item": "items", "agency": "agencies"}  # checked against the vocabularies in use
 
 
 def cited(rule: Rule) -> list[str]:
@@ -303,9 +304,13 @@ def _code_problems(node: Any, where: str) -> list[str]:
         for key, value in node.items():
             if key in CODE_FIELDS:
                 what, known = CODE_FIELDS[key]
+                if what in VOCAB_KINDS:  # the vocabularies in use (rules/vocabularies.yaml and --vocab overrides)
+                    known = set(active().codes(VOCAB_KINDS[what]))
                 for v in _values(value):
                     if isinstance(v, str) and v not in known:
-                        problems.append(f"{where}: unknown {what} code {v!r} (see checker/vocab.py)")
+                        problems.append(f"{where}: unknown {what} code {v!r} (see vocabularies.yaml, or add it "
+                                        f"with --vocab)" if what in VOCAB_KINDS else
+                                        f"{where}: unknown {what} code {v!r}")
             problems += _code_problems(value, where)
     elif isinstance(node, list):
         for item in node:
@@ -339,8 +344,10 @@ def lint_doc(doc: dict, policy: Policy, path: Path) -> list[str]:
     return problems
 
 
-def lint(rules_dir: Path, policy: Policy, params_file: Path | None = None) -> list[str]:
-    """Every problem of a rules directory; [] when it is clean."""
+@with_vocabularies
+def lint(rules_dir: Path, policy: Policy, params_file: Path | None = None, vocab_files=()) -> list[str]:
+    """Every problem of a rules directory; [] when it is clean. Codes are checked against the rules
+    directory's vocabularies with ``vocab_files`` layered on top (checker/vocab.py)."""
     rules_dir = Path(rules_dir)
     problems: list[str] = []
     try:

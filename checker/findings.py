@@ -13,7 +13,7 @@ from typing import Iterable
 
 from .ir import Rule
 from .workdays import from_epoch_day
-from .vocab import AGENCIES, label_of
+from .vocab import active, label_of
 
 STATUSES = ("met", "gap", "pending", "not_applicable", "insufficient_data", "advisory")
 # advisory: the rule checks a clause the chapter words as permission ("may", "could be", an
@@ -85,7 +85,8 @@ def rule_labels(rule: Rule) -> dict[str, str]:
         agency_matched = req.code_field == "agency" or (
             req.exists is not None and any(t.name == "agency" for t in req.exists.where))
         if agency_matched:
-            out.update(AGENCIES if req.code_field else {req.code: AGENCIES.get(req.code, req.code)})
+            agencies = active().agencies  # the vocabularies in use (checker/vocab.py)
+            out.update(agencies if req.code_field else {req.code: agencies.get(req.code, req.code)})
     if rule.if_none.code and rule.if_none.label:
         out[rule.if_none.code] = rule.if_none.label
     return out

@@ -14,6 +14,8 @@ Record validation takes its role, agency and item codes from the vocabularies in
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -240,6 +242,24 @@ def using(vocabularies: Vocabularies) -> Iterator[Vocabularies]:
         yield vocabularies
     finally:
         _active.pop()
+
+
+def with_vocabularies(func):
+    """Run a library function with the vocabularies of its ``rules_dir`` argument (default: the default rules)
+    and its ``vocab_files`` argument (overrides, later wins) in use: record validation, code labels and
+    front-door names. Without ``vocab_files``, vocabularies a caller already chose (``using()``, as the CLI
+    does) are kept."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        files = bound.arguments.get("vocab_files") or ()
+        if not files and chosen() is not None:
+            return func(*args, **kwargs)
+        with using(load_vocabularies(bound.arguments.get("rules_dir") or bundled.rules_dir(), files)):
+            return func(*args, **kwargs)
+    return wrapper
 
 
 # The bundled defaults (existing imports keep working).

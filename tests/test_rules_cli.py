@@ -156,7 +156,7 @@ def test_lint_fails_on_unknown_clause_code_and_invalid_example(rules_copy):
     result = run("rules", "lint", "--rules", str(rules_copy))
     assert result.exit_code == 1
     assert f"{path}: cites clause 4-P99 which is not in chapter.yaml" in result.output
-    assert f"{path}: unknown role code 'head_of_everything' (see checker/vocab.py)" in result.output
+    assert f"{path}: unknown role code 'head_of_everything' (see vocabularies.yaml, or add it with --vocab)" in result.output
     assert (f"{path}: example 'chaired by a delegate': record /status: required property \"status\" is missing"
             in result.output)
     assert "3 problem(s)" in result.output
@@ -166,7 +166,7 @@ def test_lint_fails_on_codes_expanded_from_codes_list(rules_copy):
     path = rules_copy / "4.1" / "strategic-plan.yaml"
     edit(path, lambda doc: doc["requires"][0]["codes"].append("made_up_item"))
     problems = lint(rules_copy, load_policy())
-    assert problems == [f"{path}: unknown item code 'made_up_item' (see checker/vocab.py)"]
+    assert problems == [f"{path}: unknown item code 'made_up_item' (see vocabularies.yaml, or add it with --vocab)"]
 
 
 def test_lint_fails_on_schema_and_duplicate_id(rules_copy):

@@ -34,7 +34,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from ..api import SEVERITIES, Report
 from ..policy import load_chapter, section_sort_key
 from ..timeline import LABELS as EVENT_LABELS
-from ..vocab import LABELS as CODE_LABELS
+from ..vocab import active
 from .rows import action_groups, gap_rows, sorted_groups, waiver_note
 from .words import count, plain
 
@@ -71,7 +71,7 @@ def bullets_for(rule, codes: list[str], chapter) -> list[str]:
     candidates = [c for c in (getattr(rule, "also", ()) or ()) if chapter.clause_text(c)]
     out: list[str] = []
     for code in codes:
-        label = CODE_LABELS.get(code, code.replace("_", " "))
+        label = active().labels.get(code, code.replace("_", " "))
         want = _words(label)
         best, score = None, 0
         for cid in candidates:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from checker.rulebook import Rulebook, expand_codes
 from checker.tabular.layout import Layout, layout
-from checker.vocab import ITEMS, ROLES, label_of
+from checker.vocab import active, label_of
 
 MEETING_TYPES = ("scoping", "strategic", "operational", "final")
 TITLES = {"scoping": "Multi-Agency Response Group (Scoping) meeting",
@@ -244,14 +244,14 @@ def _add(cl: Checklist, rule, subject: str, req: dict, lay: Layout, mtype: str) 
     line_args = dict(rule=rule.id, clause=rule.clause, severity=rule.severity, condition=condition)
     if fact == "attendee":
         target = cl.attend
-        text = (ROLES.get(code, label_of(code)) + f" ({code})") if code else (req.get("label") or rule.title)
+        text = (active().roles.get(code, label_of(code)) + f" ({code})") if code else (req.get("label") or rule.title)
         recorded = _where_in_tracker(lay, "meetings.attendees.role")
         for k in where:
             if k not in ("mref", "role", "mtype"):
                 recorded += f" and column of {k}"
     elif fact == "covered":
         target = cl.cover
-        text = ITEMS.get(str(code), str(code)) + f" ({code})"
+        text = active().items.get(str(code), str(code)) + f" ({code})"
         recorded = _where_in_tracker(lay, "meetings.covered")
     else:
         target = cl.other

@@ -140,10 +140,16 @@ def humanise(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-@cache
 def layout() -> Layout:
-    from checker.validation import schema
-    return build_layout(schema("response-record"))
+    """The layout of the record schema, with the codes of the vocabularies in use (checker/vocab.py)."""
+    from checker.vocab import active
+    return _layout(active().key)
+
+
+@cache
+def _layout(key: tuple) -> Layout:
+    from checker.validation import _record_schema
+    return build_layout(_record_schema("response-record", key))
 
 
 def build_layout(schema: dict) -> Layout:

@@ -28,7 +28,10 @@ from checker.tabular.mapping import ColumnMap, Mapping, TableMap, default_mappin
 from checker.tabular.sources import Sheet, SourceError, Workbook, csv_tables, normalise_name, read_csv
 from checker.tabular.values import (CellError, as_text, is_blank, parse_boolean, parse_date, parse_integer,
                                     split_list)
+from checker.vocab import SCHEMA_DEFS, active
 
+# A code column of these vocabularies also reads a code's label or synonym (rules/vocabularies.yaml).
+VOCABULARY_KINDS = {name: kind for kind, name in SCHEMA_DEFS.items()}  # "role_code" -> "roles"
 FORMULA = "holds a formula: the checker reads values only (copy the column and paste it as values)"
 
 
@@ -491,12 +494,16 @@ class TabularInput:
         if isinstance(value, str):
             text = value.strip()
             folded = text.casefold()
+            vocab_kind = VOCABULARY_KINDS.get(column.vocabulary)  # roles, agencies, items: labels and synonyms read too
             if column.kind == "list":
                 if folded in {n.casefold() for n in m.none}:
                     return []
-                return [cm.values.get(part.casefold(), part) for part in split_list(text)]
+                return [cm.values[part.casefold()] if part.casefold() in cm.values
+                        else (vocab_kind and active().lookup(vocab_kind, part)) or part for part in split_list(text)]
             if folded in cm.values:
                 return cm.values[folded]
+            if vocab_kind and column.kind == "code" and active().lookup(vocab_kind, text):
+                return active().lookup(vocab_kind, text)
             if folded in {n.casefold() for n in m.none}:
                 if column.kind == "state":
                     return "none"

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from checker.tabular.layout import NONE, Column, Layout, Table, layout
 from checker.tabular.values import cell_value
-from checker.vocab import AGENCIES, ITEMS, ROLES
+from checker.vocab import AGENCIES, ITEMS, ROLES, active
 
 FORMATTED_ROWS = 500          # empty rows given date formats and drop-downs in a new template
 DATE_FORMAT = "DD/MM/YYYY"
@@ -105,7 +105,8 @@ def write_workbook(path: str | os.PathLike[str] | io.BytesIO, records: Iterable[
     codes_sheet.cell(1, 2, "meaning").font = bold
     row = 3
     for name, codes in lay.vocabularies().items():
-        labels = _LABELS.get(name, {})
+        labels = {"role_code": active().roles, "agency_code": active().agencies,
+                  "item_code": active().items}.get(name) or _LABELS.get(name, {})
         codes_sheet.cell(row, 1, name).font = bold
         for i, code in enumerate(codes, start=row + 1):
             codes_sheet.cell(i, 1, code)
