@@ -164,12 +164,17 @@ def _read(path: Path) -> dict:
     doc = read_yaml(path, "vocabularies")
     if doc is None:
         doc = {}
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
-    if errors:
-        err = errors[0]
+    problems: list[str] = []
+    for err in sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
         pointer = "".join(f"/{p}" for p in err.absolute_path) or "/"
-        raise ConfigError(f"{path}: {pointer}: {_message(err)}"
-                          + (f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""))
+        if "propertyNames" in err.schema_path and isinstance(err.instance, str):  # a code is named badly
+            pointer = f"{pointer.rstrip('/')}/{err.instance}"
+        problem = f"{pointer}: {_message(err)}"
+        if problem not in problems:
+            problems.append(problem)
+    if problems:
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise ConfigError(f"{path}: {problems[0]}{more}")
     return doc
 
 
@@ -179,7 +184,7 @@ def _message(err) -> str:
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
         allowed = ", ".join(err.schema.get("properties", {}))
         return f"unknown field(s) {', '.join(map(repr, extra))} (allowed: {allowed})"
-    if err.validator == "propertyNames":
+    if "propertyNames" in err.schema_path:
         return "a code is lower-case letters, digits and _ (starting with a letter, at most 64 characters)"
     if err.validator == "type":
         expected = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
