@@ -100,7 +100,7 @@ def load_rulebook(directory: Path, params_override: Path | None = None) -> Ruleb
     if not rules:
         raise ConfigError(f"{directory}: no rule files (*.yaml) found")
     rules.sort(key=lambda r: (section_sort_key(r.section), r.id))
-    digest = digest_of(docs, params)
+    digest = digest_of([(path, local_names(doc)) for path, doc in docs], params)  # the texts as reports show them
     return Rulebook(rules, params, directory, digest, f"{len(rules)} rules, sha256 {digest[:12]}")
 
 
