@@ -434,7 +434,8 @@ def rules_group():
       shg-check rules coverage      clause -> rules -> examples (exit 1 if an obligation is uncovered)
       shg-check rules test          every rule's examples, durable engine and oracle (exit 1 on failure)
       shg-check rules show RULE     one rule, its clauses, parameters and examples
-      shg-check rules lint          schema, ids, clauses, examples, codes (exit 1 on a problem)"""
+      shg-check rules lint          schema, ids, clauses, examples, codes (exit 1 on a problem)
+      shg-check rules book          the rulebook people read, HTML or Markdown (clause by clause)"""
 
 
 def _rules_options(func):
@@ -509,6 +510,33 @@ def rules_lint(rules_dir, params_file, policy_file):
         click.echo(p)
     click.echo(f"{len(problems)} problem(s)" if problems else "rules lint: no problems", err=bool(problems))
     sys.exit(EXIT_GAPS if problems else EXIT_OK)
+
+
+@rules_group.command("book")
+@_rules_options
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default="html", show_default=True,
+              help="html: one self-contained page; markdown: the same text as Markdown.")
+@click.option("--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the rulebook to FILE (atomically) instead of standard output.")
+def rules_book(rules_dir, params_file, policy_file, fmt, output):
+    """The rulebook people read: the chapter clause by clause, with the rules that check each clause.
+
+    \b
+    For every clause: its text and strength; the rules that check it in plain English (what is
+    required, severity, when it does not apply, parameters with value and source, examples);
+    or why no rule checks it. Generated from the chapter and the rules: never edit it by hand.
+      shg-check rules book --format html --output rulebook.html
+      shg-check rules book --format markdown --output rulebook.md"""
+    from .book import build_book, render_html, render_markdown
+
+    rulebook, policy = _load(rules_dir, params_file, policy_file)
+    book = build_book(rulebook, policy)
+    text = render_html(book) if fmt == "html" else render_markdown(book)
+    if output:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}: {book.counts['clauses']} clauses, {book.counts['rules']} rules", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
