@@ -10,6 +10,7 @@ durable-rules engine AND the plain-Python oracle.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -284,6 +285,11 @@ def render_show(rulebook: Rulebook, policy: Policy, rule_id: str) -> str:
 
 
 # -- lint -----------------------------------------------------------------------
+# A problem is (file, pointer parts, message); ``format_problems`` turns the pointer into the
+# file:line:column an author's editor jumps to (YAML node marks, read with checker.yamlio's limits).
+Located = tuple[str, tuple, str]
+
+
 def _values(spec: Any) -> list[Any]:
     """The literal values a field test compares with."""
     if isinstance(spec, dict):
@@ -297,70 +303,177 @@ def _values(spec: Any) -> list[Any]:
     return [spec]
 
 
-def _code_problems(node: Any, where: str) -> list[str]:
+def _value_paths(spec: Any, where: tuple) -> list[tuple[tuple, Any]]:
+    """The literal values a field test compares with, each with its pointer."""
+    if isinstance(spec, dict):
+        out = []
+        for op, v in spec.items():
+            if op in ("eq", "ne") and not isinstance(v, dict):
+                out.append((where + (op,), v))
+            elif op in ("in", "not_in") and isinstance(v, list):
+                out += [(where + (op, i), item) for i, item in enumerate(v)]
+        return out
+    return [(where, spec)]
+
+
+def _code_problems(node: Any, where: tuple, codes: list | None = None) -> list[tuple[tuple, str]]:
+    """Unknown codes in the fields that hold codes; "$code" stands for each of the requirement's ``codes``."""
+    from .catalogue import canonical_field
+
     problems = []
     if isinstance(node, dict):
+        if isinstance(node.get("codes"), list):
+            codes = [(where + ("codes", i), c) for i, c in enumerate(node["codes"])]
         for key, value in node.items():
-            if key in CODE_FIELDS:
-                what, known = CODE_FIELDS[key]
-                for v in _values(value):
-                    if isinstance(v, str) and v not in known:
-                        problems.append(f"{where}: unknown {what} code {v!r} (see checker/vocab.py)")
-            problems += _code_problems(value, where)
+            name = canonical_field(key) if isinstance(key, str) else key
+            if name in CODE_FIELDS:
+                what, known = CODE_FIELDS[name]
+                for ptr, v in _value_paths(value, where + (key,)):
+                    for at, code in (codes or []) if v == "$code" else [(ptr, v)]:
+                        if isinstance(code, str) and code not in known:
+                            problems.append((at, f"unknown {what} code {code!r} (see checker/vocab.py)"))
+            if key != "examples":
+                problems += _code_problems(value, where + (key,), codes)
     elif isinstance(node, list):
-        for item in node:
-            problems += _code_problems(item, where)
+        for i, item in enumerate(node):
+            problems += _code_problems(item, where + (i,), codes)
+    return list(dict.fromkeys(problems))
+
+
+def _record_pointer(ptr: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p.replace("~1", "/").replace("~0", "~") for p in ptr.split("/")[1:] if p != "")
+
+
+def lint_doc_located(doc: dict, policy: Policy) -> list[tuple[tuple, str]]:
+    """Checks of one rule file beyond its schema: clauses, examples, codes, strength; each with its pointer."""
+    problems: list[tuple[tuple, str]] = []
+    pol = doc.get("policy") if isinstance(doc.get("policy"), dict) else {}
+    cids = [(("policy", "clause"), pol.get("clause"))]
+    cids += [(("policy", "also", i), c) for i, c in enumerate(pol.get("also") or [])]
+    for where, cid in cids:
+        if isinstance(cid, str) and cid not in policy.clauses:
+            problems.append((where, f"cites clause {cid} which is not in {policy.path.name}"))
+    examples = doc.get("examples") if isinstance(doc.get("examples"), dict) else {}
+    for kind in ("pass", "fail"):
+        for i, spec in enumerate(examples.get(kind) or []):  # the schema requires at least one of each
+            if not isinstance(spec, dict) or not isinstance(spec.get("record"), dict):
+                continue
+            for ptr, msg in validate_response(spec["record"]):
+                problems.append((("examples", kind, i, "record") + _record_pointer(ptr),
+                                 f"example {spec.get('name', '?')!r}: record {ptr or '/'}: {msg}"))
+    problems += _code_problems({k: v for k, v in doc.items() if k != "examples"}, ())
+    if isinstance(pol.get("clause"), str):
+        problem = strength_problem(str(doc.get("id")), doc.get("strength", "must"), policy.clauses.get(pol["clause"]))
+        if problem:
+            problems.append((("strength",) if "strength" in doc else ("policy", "clause"), problem))
     return problems
 
 
 def lint_doc(doc: dict, policy: Policy, path: Path) -> list[str]:
-    """Checks of one rule file beyond its schema: clauses, examples, codes."""
-    problems = []
-    pol = doc.get("policy") if isinstance(doc.get("policy"), dict) else {}
-    for cid in [pol.get("clause"), *(pol.get("also") or [])]:
-        if isinstance(cid, str) and cid not in policy.clauses:
-            problems.append(f"{path}: cites clause {cid} which is not in {policy.path.name}")
-    examples = doc.get("examples") if isinstance(doc.get("examples"), dict) else {}
-    for kind in ("pass", "fail"):
-        for spec in examples.get(kind) or []:  # the schema requires at least one of each
-            if not isinstance(spec, dict) or not isinstance(spec.get("record"), dict):
-                continue
-            for ptr, msg in validate_response(spec["record"]):
-                problems.append(f"{path}: example {spec.get('name', '?')!r}: record {ptr or '/'}: {msg}")
-    body = {k: v for k, v in doc.items() if k != "examples"}
-    requires = body.get("requires")
-    if isinstance(requires, list):
-        body["requires"] = [one for spec in requires if isinstance(spec, dict) for one in expand_codes(spec)]
-    problems += _code_problems(body, str(path))
-    if isinstance(pol.get("clause"), str):
-        problem = strength_problem(str(doc.get("id")), doc.get("strength", "must"), policy.clauses.get(pol["clause"]))
-        if problem:
-            problems.append(f"{path}: {problem}")
-    return problems
+    """Checks of one rule file beyond its schema: clauses, examples, codes (``path: message``)."""
+    return [f"{path}: {msg}" for _, msg in lint_doc_located(doc, policy)]
+
+
+_YAML_AT = re.compile(r"^(?P<file>.*): not valid YAML at line (?P<line>\d+), column (?P<col>\d+)$")
+_NORMALISE_AT = re.compile(r"^(?P<key>[a-z_]+)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>[a-z_]+))?")
+
+
+def _normalise_pointer(message: str, doc: dict) -> tuple:
+    """Where a normalising error points: the field its message starts with (``requires[0].code: ...``)."""
+    m = _NORMALISE_AT.match(message)
+    if not m or m.group("key") not in doc:
+        return ()
+    where: tuple = (m.group("key"),)
+    if m.group("index") is not None:
+        where += (int(m.group("index")),)
+    if m.group("sub"):
+        where += (m.group("sub"),)
+    return where
+
+
+def format_problems(problems: list[Located]) -> list[str]:
+    """``file:line:column: message``: each pointer located in its file (files are parsed only here, when a
+    problem was found)."""
+    from .yamlio import locate, node_marks
+
+    marks: dict[str, dict] = {}
+    out = []
+    for path, where, message in problems:
+        if where is None:
+            out.append(f"{path}: {message}")
+            continue
+        if path not in marks:
+            marks[path] = node_marks(Path(path))
+        line, col = locate(marks[path], where)
+        out.append(f"{path}:{line}:{col}: {message}")
+    return list(dict.fromkeys(out))
+
+
+def _policy_problems(policy: Policy) -> list[Located]:
+    index = {cid: i for i, cid in enumerate(policy.clauses)}
+    return [(str(policy.path), ("clauses", index[cid], "kind"), f"{cid}: kind {c.kind!r} is not one of {', '.join(KINDS)}")
+            for cid, c in policy.clauses.items() if c.kind not in KINDS]
+
+
+def lint_located(rules_dir: Path, policy: Policy, params_file: Path | None = None) -> list[Located]:
+    """Every problem of a rules directory, located; [] when it is clean."""
+    from .params import load_parameters
+    from .rulebook import PARAMETERS_FILE, located_schema_problems, normalise
+
+    rules_dir = Path(rules_dir)
+    if not rules_dir.is_dir():
+        return [(str(rules_dir), None, "rules directory not found")]
+    problems: list[Located] = []
+    try:
+        params = load_parameters(rules_dir / PARAMETERS_FILE, params_file)
+    except ConfigError as exc:
+        problems.append((str(exc).split(": ", 1)[0], None, str(exc).split(": ", 1)[-1]))
+        params = None
+    files = rule_files(rules_dir)
+    if not files:
+        problems.append((str(rules_dir), None, "no rule files (*.yaml) found"))
+    seen: dict[str, Path] = {}
+    for path in files:
+        try:
+            doc = read_rule_file(path)
+        except ConfigError as exc:
+            m = _YAML_AT.match(str(exc))
+            if m:
+                problems.append((f"{path}:{m.group('line')}:{m.group('col')}", None, "not valid YAML"))
+            else:
+                problems.append((str(path), None, str(exc).split(": ", 1)[-1]))
+            continue
+        schema = located_schema_problems(rule_validator(), doc)
+        for where, msg in schema:
+            shown = f"{''.join(f'/{p}' for p in where) or '/'}: {msg}"
+            if msg.startswith("unknown field(s) '"):
+                where = where + (msg.split("'")[1],)
+            problems.append((str(path), where, shown))
+        if isinstance(doc.get("id"), str):
+            if doc["id"] in seen:
+                problems.append((str(path), ("id",), f"duplicate rule id {doc['id']!r} (also in {seen[doc['id']]})"))
+            seen.setdefault(doc["id"], path)
+        if schema:
+            continue
+        if params is not None:
+            try:
+                normalise(doc, params, str(path))
+            except ConfigError as exc:
+                problems.append((str(path), _normalise_pointer(str(exc), doc), str(exc)))
+        problems += [(str(path), where, msg) for where, msg in lint_doc_located(doc, policy)]
+    return problems + _policy_problems(policy)
 
 
 def lint(rules_dir: Path, policy: Policy, params_file: Path | None = None) -> list[str]:
-    """Every problem of a rules directory; [] when it is clean."""
-    rules_dir = Path(rules_dir)
-    problems: list[str] = []
-    try:
-        load_rulebook(rules_dir, params_file)
-    except ConfigError as exc:
-        problems += [line.strip() for line in str(exc).splitlines() if line.strip() and line != "invalid rules:"]
-    seen: dict[str, Path] = {}
-    for path in rule_files(rules_dir) if rules_dir.is_dir() else []:
-        try:
-            doc = read_rule_file(path)
-        except ConfigError:
-            continue  # already reported by load_rulebook
-        if isinstance(doc.get("id"), str):
-            if doc["id"] in seen and not any("duplicate rule id" in p for p in problems):
-                problems.append(f"{path}: duplicate rule id {doc['id']!r} (also in {seen[doc['id']]})")
-            seen.setdefault(doc["id"], path)
-        if schema_problems(rule_validator(), doc):
-            continue  # the schema problems are reported by load_rulebook
-        problems += lint_doc(doc, policy, path)
-    for cid, c in policy.clauses.items():
-        if c.kind not in KINDS:
-            problems.append(f"{policy.path.name}: {cid}: kind {c.kind!r} is not one of {', '.join(KINDS)}")
-    return list(dict.fromkeys(problems))
+    """Every problem of a rules directory as ``file:line:column: message``; [] when it is clean."""
+    return format_problems(lint_located(rules_dir, policy, params_file))
+
+
+def lint_rulebook(rulebook: Rulebook, policy: Policy) -> list[str]:
+    """The lint checks a loaded rule set still needs (it has passed its schema and normalising): clauses,
+    examples, codes, strengths and the chapter's kinds. Cheap enough for every ``check``: the rule files
+    are not read again (a file is parsed for line numbers only when it has a problem)."""
+    problems: list[Located] = []
+    for rule in rulebook.rules:
+        problems += [(rule.source, where, msg) for where, msg in lint_doc_located(rule.raw, policy)]
+    return format_problems(problems + _policy_problems(policy))

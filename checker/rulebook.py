@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import jsonschema
 
-from .catalogue import FACTS, SINGLETONS
+from .catalogue import FACTS, SINGLETONS, canonical_doc
 from .errors import ConfigError
 from .ir import Cond, Condition, Due, IfNone, Ref, Related, Requirement, Rule, Test
 from .params import Parameter, load_parameters
@@ -41,20 +41,25 @@ def _pointer(path) -> str:
 
 def schema_problems(validator: jsonschema.Draft202012Validator, doc: Any) -> list[str]:
     """A rule file's problems against its schema, as ``/pointer: message``."""
+    return [f"{_pointer(where)}: {message}" for where, message in located_schema_problems(validator, doc)]
+
+
+def located_schema_problems(validator: jsonschema.Draft202012Validator, doc: Any) -> list[tuple[tuple, str]]:
+    """A rule file's problems against its schema, as (pointer parts, message)."""
     problems = []
     for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
         best = jsonschema.exceptions.best_match([err])
-        where = _pointer(best.absolute_path)
+        where = tuple(best.absolute_path)
         if best.validator == "required":
             missing = [p for p in best.validator_value if isinstance(best.instance, dict) and p not in best.instance]
-            problems.append(f"{where}: missing required field {', '.join(map(repr, missing))}")
+            problems.append((where, f"missing required field {', '.join(map(repr, missing))}"))
         elif best.validator == "additionalProperties":
             extra = sorted(set(best.instance) - set(best.schema.get("properties", {})))
-            problems.append(f"{where}: unknown field(s) {', '.join(map(repr, extra))}")
+            problems.append((where, f"unknown field(s) {', '.join(map(repr, extra))}"))
         elif best.validator == "enum":
-            problems.append(f"{where}: must be one of {', '.join(map(str, best.validator_value))}")
+            problems.append((where, f"must be one of {', '.join(map(str, best.validator_value))}"))
         else:
-            problems.append(f"{where}: {best.message}")
+            problems.append((where, best.message))
     return problems
 
 
@@ -99,7 +104,7 @@ def load_rulebook(directory: Path, params_override: Path | None = None) -> Ruleb
     if not rules:
         raise ConfigError(f"{directory}: no rule files (*.yaml) found")
     rules.sort(key=lambda r: (section_sort_key(r.section), r.id))
-    digest = digest_of(docs, params)
+    digest = digest_of([(path, canonical_doc(doc)) for path, doc in docs], params)
     return Rulebook(rules, params, directory, digest, f"{len(rules)} rules, sha256 {digest[:12]}")
 
 
@@ -356,4 +361,6 @@ def expand_codes(spec: dict) -> list[dict]:
 
 
 def normalise(doc: dict, params: dict[str, Parameter], source: str = "") -> Rule:
-    return _Normaliser(doc, params).build(source)
+    """A schema-valid rule document as a Rule; field names are taken in their internal form (plain names
+    such as ``meeting_type`` and the deprecated aliases such as ``mtype`` both work)."""
+    return _Normaliser(canonical_doc(doc), params).build(source)
