@@ -378,8 +378,31 @@ _YAML_AT = re.compile(r"^(?P<file>.*): not valid YAML at line (?P<line>\d+), col
 _NORMALISE_AT = re.compile(r"^(?P<key>[a-z_]+)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>[a-z_]+))?")
 
 
+def _find_key(node: Any, name: str, where: tuple = ()) -> tuple | None:
+    """The first pointer (document order) to a mapping key ``name``."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == name:
+                return where + (k,)
+            if k != "examples":
+                found = _find_key(v, name, where + (k,))
+                if found:
+                    return found
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            found = _find_key(v, name, where + (i,))
+            if found:
+                return found
+    return None
+
+
 def _normalise_pointer(message: str, doc: dict) -> tuple:
-    """Where a normalising error points: the field its message starts with (``requires[0].code: ...``)."""
+    """Where a normalising error points: the field it names ('no field 'x''), else the field its message
+    starts with (``requires[0].code: ...``)."""
+    for name in re.findall(r"'([a-z_]+)'", message):
+        found = _find_key(doc, name)
+        if found:
+            return found
     m = _NORMALISE_AT.match(message)
     if not m or m.group("key") not in doc:
         return ()

@@ -253,9 +253,12 @@ def main() -> None:
 @click.option("--mapping", "mapping", type=click.Path(dir_okay=False), metavar="MAPPING.yaml",
               help="How to read .xlsx workbooks and folders of CSV tables (default: a folder's mapping.yaml, "
                    "else the tracker template's own mapping).")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None, metavar="CHAPTER.yaml",
+              help="The chapter as clauses (default: policy/chapter.yaml). The rules must pass `shg-check rules "
+                   "lint` against it, or nothing is checked (exit 2); the reports quote its clause texts.")
 def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_file, fail_on, key_file,
                   rules_dir, params_file, engine, incidents, status, identified_from, identified_to,
-                  local_authority, csv_rows, history_file, jobs, mapping):
+                  local_authority, csv_rows, history_file, jobs, mapping, policy_file):
     """Check response records (files or folders of .json / .jsonl, .xlsx trackers, folders of CSV tables)
     and report gaps.
 
@@ -280,14 +283,16 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
     if output_dir:
         written["--output-dir"] = [output_dir, *(str(Path(output_dir) / name) for name in FILENAMES.values())]
     refuse_overwrite(written, [*paths, *incidents], {"--pseudonymise key file": key_file, "--waivers file": waivers_file,
-                                                      "--params file": params_file, "--rules folder": rules_dir})
+                                                      "--params file": params_file, "--rules folder": rules_dir,
+                                                      "--policy file": policy_file})
     progress = _ProgressBar()
     try:
         report = check(paths, as_of, rules_dir, params_file, engine,
                        progress=progress if progress.enabled else None,
                        waivers_file=waivers_file, baseline_file=baseline_file, pseudonymise_key_file=key_file,
                        incidents=list(incidents) or None, selection=selection, fail_on=fail_on,
-                       jobs=jobs or default_jobs(), **({"mapping": mapping} if mapping else {}))
+                       jobs=jobs or default_jobs(), **({"mapping": mapping} if mapping else {}),
+                       **({"policy_file": policy_file} if policy_file else {}))
     finally:
         progress.close()
     report.csv_rows = csv_rows

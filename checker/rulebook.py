@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import jsonschema
 
-from .catalogue import FACTS, SINGLETONS, canonical_doc
+from .catalogue import FACTS, SINGLETONS, canonical_doc, plain_field
 from .errors import ConfigError
 from .ir import Cond, Condition, Due, IfNone, Ref, Related, Requirement, Rule, Test
 from .params import Parameter, load_parameters
@@ -211,7 +211,7 @@ class _Normaliser:
     def test(self, fact: str, fname: str, spec: Any) -> Test:
         kind = FACTS[fact].get(fname)
         if kind is None:
-            self.fail(f"{fact} has no field {fname!r} (known: {', '.join(FACTS[fact])})")
+            self.fail(f"{fact} has no field {fname!r} (known: {', '.join(plain_field(fact, f) for f in FACTS[fact])})")
         primary = f"{fname}_d" if kind == "date" else fname
         null = f"{fname}__null"
         if not isinstance(spec, dict):

@@ -1,0 +1,176 @@
+"""Issue 11, the rule language for authors: plain field names (aliases kept), lint with file:line:column,
+and `check` refusing a rule set that fails lint (with --policy)."""
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from checker import authoring, rulebook as rulebook_module
+from checker.api import DEFAULT_RULES, check
+from checker.authoring import lint, lint_rulebook
+from checker.catalogue import DEPRECATED, FACTS, PLAIN_NAMES, canonical_doc
+from checker.cli import main
+from checker.errors import ConfigError
+from checker.policy import DEFAULT_POLICY, load_policy
+from checker.rulebook import load_rulebook, normalise
+
+from nightly_helpers import AS_OF, SAMPLE
+
+PARAMS = load_rulebook(DEFAULT_RULES).parameters
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, target)
+    return target
+
+
+def _aliased(doc):
+    """The same rule document written with the deprecated short names."""
+    text = yaml.safe_dump(doc, sort_keys=False)
+    for plain, short in (("meeting_type:", "mtype:"), ("young_person_id", "yp"), ("previous_setting_id}", "previous_setting}")):
+        text = text.replace(plain, short)
+    return yaml.safe_load(text)
+
+
+# -- plain names and deprecated aliases ------------------------------------------------
+def test_plain_names_and_aliases_cover_only_real_fields():
+    for fact, names in PLAIN_NAMES.items():
+        for plain, internal in names.items():
+            assert internal in FACTS[fact] and plain not in FACTS[fact], (fact, plain)
+            assert DEPRECATED[fact][internal] == plain
+
+
+def test_a_rule_with_plain_names_and_the_same_rule_with_aliases_are_one_rule():
+    rb = load_rulebook(DEFAULT_RULES)
+    for rule in rb.rules:
+        path = Path(rule.source)
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        plain = normalise(doc, PARAMS, rule.source)
+        old = normalise(_aliased(doc), PARAMS, rule.source)
+        assert plain == old, rule.id
+        assert canonical_doc(doc) == canonical_doc(_aliased(doc)), rule.id
+
+
+def test_the_bundled_rules_use_only_plain_names():
+    for path in sorted(DEFAULT_RULES.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        for short in ("mtype:", "mref:", "mdate:", "{field: yp}", "{yp:", "subject.ref}", "subject.previous_setting}"):
+            assert short not in text, (path, short)
+
+
+def test_an_unknown_field_lists_the_plain_names():
+    doc = yaml.safe_load((DEFAULT_RULES / "4" / "scoping-chair.yaml").read_text(encoding="utf-8"))
+    doc["subject"]["where"] = {"meeting_kind": "scoping"}
+    with pytest.raises(ConfigError) as err:
+        normalise(doc, PARAMS)
+    assert "meeting has no field 'meeting_kind' (known: meeting_id, meeting_type, date," in str(err.value)
+
+
+# -- lint: file:line:column ----------------------------------------------------------
+def test_lint_locates_a_yaml_syntax_error(rules_copy):
+    bad = rules_copy / "4" / "broken.yaml"
+    bad.write_text("id: broken\ntitle: [unclosed\n", encoding="utf-8")
+    problems = lint(rules_copy, load_policy())
+    assert problems == [f"{bad}:3:1: not valid YAML"]
+
+
+def test_lint_locates_an_unknown_field_and_a_misspelt_fact_field(rules_copy):
+    path = rules_copy / "4" / "scoping-chair.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("severity:", "severty:", 1), encoding="utf-8")
+    problems = lint(rules_copy, load_policy())
+    line = next(i for i, l in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if l.startswith("severty:"))
+    assert f"{path}:{line}:1: /: unknown field(s) 'severty'" in problems
+    path.write_text(text.replace("meeting_type: scoping", "meeting_kind: scoping", 1), encoding="utf-8")
+    problems = lint(rules_copy, load_policy())
+    assert len(problems) == 1 and problems[0].startswith(f"{path}:") and "no field 'meeting_kind'" in problems[0]
+    line, col = map(int, problems[0][len(str(path)) + 1:].split(":")[:2])
+    assert path.read_text(encoding="utf-8").splitlines()[line - 1][col - 1:].startswith("meeting_kind: scoping")
+
+
+def test_lint_locates_a_bad_kind_in_the_chapter(tmp_path):
+    doc = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    doc["clauses"][2]["kind"] = "duty"
+    policy_file = tmp_path / "chapter.yaml"
+    policy_file.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    problems = lint(DEFAULT_RULES, load_policy(policy_file))
+    assert len(problems) == 1
+    line = next(i for i, l in enumerate(policy_file.read_text(encoding="utf-8").splitlines(), 1) if "kind: duty" in l)
+    assert problems[0] == f"{policy_file}:{line}:3: 1-P3: kind 'duty' is not one of definition, obligation, guidance, not_checkable"
+
+
+# -- check refuses a rule set that fails lint --------------------------------------------
+def _break(rules_copy: Path) -> Path:
+    path = rules_copy / "4" / "scoping-chair.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["policy"]["also"] = ["4-P99"]
+    doc["requires"][0]["test"] = {"chair_role": "head_of_everything"}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_check_refuses_rules_that_fail_lint_with_one_line(rules_copy):
+    path = _break(rules_copy)
+    result = run("check", SAMPLE, "--as-of", "2026-11-27", "--rules", rules_copy)
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: the rules fail `shg-check rules lint` (2 problem(s)), nothing checked: "
+        f"{path}:8:5: cites clause 4-P99 which is not in chapter.yaml; "
+        f"{path}:29:5: unknown role code 'head_of_everything' (see checker/vocab.py)\n")
+
+
+def test_check_names_only_the_first_problems(rules_copy):
+    for name in ("scoping-chair", "scoping-decisions", "scoping-meeting-held", "scoping-meeting-timely"):
+        path = rules_copy / "4" / f"{name}.yaml"
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc["policy"]["also"] = ["4-P99"]
+        path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        check([SAMPLE], AS_OF, rules_dir=rules_copy)
+    message = str(err.value)
+    assert "\n" not in message and "(4 problem(s))" in message and message.endswith("; and 1 more")
+
+
+def test_check_with_policy_judges_lint_against_that_chapter_and_quotes_it(tmp_path):
+    doc = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    for c in doc["clauses"]:
+        if c["id"] == "4-P2":
+            c["text"] = "The scoping meeting must include the agencies listed below (as amended locally)."
+    policy_file = tmp_path / "chapter.yaml"
+    policy_file.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "report.csv"
+    result = run("check", SAMPLE, "--as-of", "2026-11-27", "--policy", policy_file, "--format", "csv", "--output", out)
+    assert result.exit_code == 1, result.output
+    assert "as amended locally" in out.read_text(encoding="utf-8-sig")
+    doc["clauses"] = [c for c in doc["clauses"] if c["id"] != "4-P2"]
+    policy_file.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    result = run("check", SAMPLE, "--as-of", "2026-11-27", "--policy", policy_file)
+    assert result.exit_code == 2
+    assert "scoping-required-roles.yaml:3:" in result.output and "cites clause 4-P2 which is not in chapter.yaml" in result.output
+    result = run("check", SAMPLE, "--as-of", "2026-11-27", "--policy", tmp_path / "missing.yaml")
+    assert result.exit_code == 2 and result.output == f"Error: {tmp_path / 'missing.yaml'}: policy file not found\n"
+
+
+def test_the_lint_at_check_time_reads_no_rule_file_again(monkeypatch):
+    """Cheap every night: the loaded documents are linted, the YAML files are not parsed a second time."""
+    rb = load_rulebook(DEFAULT_RULES)
+    policy = load_policy()
+
+    def refuse(*a, **k):
+        raise AssertionError("a rule file was read again")
+    monkeypatch.setattr(rulebook_module, "read_rule_file", refuse)
+    monkeypatch.setattr(authoring, "read_rule_file", refuse)
+    import checker.yamlio as yamlio
+    monkeypatch.setattr(yamlio, "node_marks", refuse)
+    assert lint_rulebook(rb, policy) == []
