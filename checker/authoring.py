@@ -362,6 +362,7 @@ def lint_doc_located(doc: dict, policy: Policy) -> list[tuple[tuple, str]]:
                 problems.append((("examples", kind, i, "record") + _record_pointer(ptr),
                                  f"example {spec.get('name', '?')!r}: record {ptr or '/'}: {msg}"))
     problems += _code_problems({k: v for k, v in doc.items() if k != "examples"}, ())
+    problems += placeholder_problems(doc)
     if isinstance(pol.get("clause"), str):
         problem = strength_problem(str(doc.get("id")), doc.get("strength", "must"), policy.clauses.get(pol["clause"]))
         if problem:
@@ -500,3 +501,109 @@ def lint_rulebook(rulebook: Rulebook, policy: Policy) -> list[str]:
     for rule in rulebook.rules:
         problems += [(rule.source, where, msg) for where, msg in lint_doc_located(rule.raw, policy)]
     return format_problems(problems + _policy_problems(policy))
+
+
+# -- a new rule -----------------------------------------------------------------------
+PLACEHOLDER = "FILL IN"
+PLACEHOLDER_CODE = "fill_in"
+RULE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+SCAFFOLD = """\
+# A new rule, started by `shg-check rules new {rule_id} --clause {clause}`.
+# Replace every FILL IN text and the code fill_in (`shg-check rules lint` lists the ones left),
+# change the requirement and the examples to what the clause asks, then run
+#   shg-check rules lint && shg-check rules test --rule {rule_id}
+# Every field is described in docs/rule-language.md (`shg-check rules reference`).
+id: {rule_id}
+# One sentence a quality lead understands: what a response must have done.
+title: "FILL IN: what the rule checks"
+policy:
+  section: "{section}"
+  clause: "{clause}"
+  # also: []   # the ids of other clauses this rule checks, e.g. the bullets of a list
+# high | medium | low: how serious a gap is.
+severity: medium
+# The chapter's word for the clause ({clause_strength!r}): must (a duty) or should (an expectation)
+# give gaps; may (permission, "could be", an indicative list, a definition) gives advice only.
+strength: {strength}
+# Why: the chapter's words, how the record is read, and what is left to judgement.
+description: >-
+  FILL IN: the clause says "{clause_text}"
+# What a gap means, in a quality lead's words (the missing codes are added after it).
+message: "FILL IN: what is missing when the rule finds a gap"
+# What to do or record next when it finds a gap.
+next_step: "FILL IN: what to do or record next"
+# What the rule is checked for: the response (once), or each fact of a kind, e.g.
+#   subject: {{fact: meeting, where: {{meeting_type: scoping}}, label: scoping meeting}}
+subject:
+  fact: response
+# parameters: [referral_working_days]   # every parameter (rules/parameters.yaml) the rule uses
+requires:
+  # One requirement per code. This one asks for a scoping meeting in the record: change it.
+  # `test:` checks a field of the subject; `exists:` asks for another fact of the record.
+  - code: fill_in
+    label: "FILL IN: the requirement in words"
+    exists: {{fact: meeting, where: {{meeting_type: scoping}}}}
+    evidence: /meetings
+    # due: {{working_days: 5, after: response.identified_on}}   # when it becomes a gap on an open response
+examples:
+  # Records in exchange format v1 (as_of defaults to 2026-12-31). A pass example expects met;
+  # a fail example expects a gap (advice for a 'may' rule) unless `expect:` says otherwise.
+  pass:
+    - name: "FILL IN: a record that does what the clause asks"
+      record:
+        response_id: EX-1
+        status: open
+        identified_on: '2026-03-02'
+        young_people: []
+        meetings: [{{id: m1, type: scoping, date: '2026-03-04'}}]
+  fail:
+    - name: "FILL IN: a record that does not"
+      record:
+        response_id: EX-2
+        status: open
+        identified_on: '2026-03-02'
+        young_people: []
+        meetings: []
+      expect: {{status: {unmet}, missing: [fill_in]}}
+"""
+
+
+def new_rule(rules_dir: Path, policy: Policy, rule_id: str, clause_id: str) -> tuple[Path, str]:
+    """The path and text of a new rule file for ``clause_id`` (nothing is written)."""
+    if not RULE_ID.match(rule_id):
+        raise ConfigError(f"rule id {rule_id!r}: use lower-case words and digits joined by hyphens, e.g. scoping-chair")
+    clause = policy.clauses.get(clause_id)
+    if clause is None:
+        raise ConfigError(f"no clause {clause_id!r} in {policy.path} (see `shg-check rules coverage`)")
+    existing = [p for p in rule_files(Path(rules_dir))] if Path(rules_dir).is_dir() else []
+    for path in existing:
+        try:
+            if read_rule_file(path).get("id") == rule_id:
+                raise ConfigError(f"rule {rule_id} already exists: {path}")
+        except ConfigError as exc:
+            if "already exists" in str(exc):
+                raise
+    allowed = RULE_STRENGTH_FOR.get(clause.strength, {"must"})
+    strength = "must" if "must" in allowed else sorted(allowed)[0]
+    text = " ".join(str(clause.text).split())
+    text = (text[:160] + "...") if len(text) > 160 else text
+    body = SCAFFOLD.format(rule_id=rule_id, clause=clause_id, section=clause.section, strength=strength,
+                           clause_strength=clause.strength or "not classified",
+                           clause_text=text.replace('"', "'"), unmet="advisory" if strength == "may" else "gap")
+    return Path(rules_dir) / clause.section / f"{rule_id}.yaml", body
+
+
+def placeholder_problems(doc: Any, where: tuple = ()) -> list[tuple[tuple, str]]:
+    """The scaffold's placeholders still in a rule file: each is a 'fill this in' problem."""
+    out: list[tuple[tuple, str]] = []
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            out += placeholder_problems(v, where + (k,))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            out += placeholder_problems(v, where + (i,))
+    elif isinstance(doc, str) and (doc.startswith(PLACEHOLDER) or doc == PLACEHOLDER_CODE):
+        field_name = "/".join(str(p) for p in where)
+        out.append((where, f"fill this in: {field_name} is still the placeholder {doc.split(':')[0]!r}"))
+    return out

@@ -440,7 +440,9 @@ def rules_group():
       shg-check rules test          every rule's examples, durable engine and oracle (exit 1 on failure)
       shg-check rules show RULE     one rule, its clauses, parameters and examples
       shg-check rules lint          schema, ids, clauses, examples, codes (exit 1 on a problem)
-      shg-check rules book          the rulebook people read, HTML or Markdown (clause by clause)"""
+      shg-check rules book          the rulebook people read, HTML or Markdown (clause by clause)
+      shg-check rules new ID --clause C   start a rule file (placeholders, one pass and one fail example)
+      shg-check rules reference     the rule language for authors (docs/rule-language.md)"""
 
 
 def _rules_options(func):
@@ -540,6 +542,46 @@ def rules_book(rules_dir, params_file, policy_file, fmt, output):
     if output:
         write_atomic(output, text)
         click.echo(f"wrote {output}: {book.counts['clauses']} clauses, {book.counts['rules']} rules", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@rules_group.command("new")
+@click.argument("rule_id", metavar="RULE-ID")
+@click.option("--clause", "clause_id", required=True, metavar="CLAUSE",
+              help="The chapter clause the rule checks, e.g. 4-P2 (see `shg-check rules coverage`).")
+@_rules_options
+def rules_new(rule_id, clause_id, rules_dir, params_file, policy_file):
+    """Start a new rule: write RULES/<section>/RULE-ID.yaml with placeholders, comments and one passing and
+    one failing example.
+
+    \b
+    `shg-check rules lint` lists each placeholder left ("fill this in"); replace them, change the
+    requirement and the examples to what the clause asks, then run `shg-check rules test --rule RULE-ID`."""
+    from .authoring import new_rule
+    from .policy import load_policy
+
+    policy = load_policy(Path(policy_file) if policy_file else None)
+    path, text = new_rule(Path(rules_dir), policy, rule_id, clause_id)
+    if path.exists():
+        raise UsageError(f"{path} already exists")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, text)
+    click.echo(f"wrote {path}: replace each FILL IN and fill_in, then `shg-check rules lint`", err=True)
+
+
+@rules_group.command("reference")
+@click.option("--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write it to FILE (atomically), e.g. docs/rule-language.md; default: standard output.")
+def rules_reference(output):
+    """The rule language for authors, generated from the rule schema: every field, its values and meaning,
+    the facts and their fields, and the deprecated names."""
+    from .reference import render_reference
+
+    text = render_reference()
+    if output:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
 

@@ -174,3 +174,97 @@ def test_the_lint_at_check_time_reads_no_rule_file_again(monkeypatch):
     import checker.yamlio as yamlio
     monkeypatch.setattr(yamlio, "node_marks", refuse)
     assert lint_rulebook(rb, policy) == []
+
+
+# -- the reference and the scaffold ------------------------------------------------------
+REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "rule-language.md"
+
+
+def test_the_committed_reference_is_up_to_date():
+    from checker.reference import render_reference
+
+    assert REFERENCE.read_text(encoding="utf-8") == render_reference(), (
+        "docs/rule-language.md is out of date: run `shg-check rules reference --output docs/rule-language.md`")
+
+
+def test_the_reference_documents_every_field_and_fact_field():
+    from checker.reference import schema
+
+    text = REFERENCE.read_text(encoding="utf-8")
+    s = schema()
+
+    def fields(node):
+        if isinstance(node, dict):
+            for name, spec in (node.get("properties") or {}).items():
+                yield name, spec
+            for v in node.values():
+                yield from fields(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from fields(v)
+    seen = list(fields(s))
+    assert len(seen) > 70
+    for name, spec in seen:
+        assert spec.get("description"), name          # every field has a description
+        assert f"`{name}`" in text or f".{name}`" in text, name
+        assert " ".join(spec["description"].split()).replace("|", "\\|") in text, name
+    for fact, names in PLAIN_NAMES.items():
+        for plain, short in names.items():
+            assert f"| `{fact}` | `{plain}` | `{short}` |" in text
+    assert "| `meeting` | many | `meeting_type` (deprecated: `mtype`) | text |" in text
+
+
+def test_rules_reference_writes_the_file(tmp_path):
+    out = tmp_path / "rule-language.md"
+    result = run("rules", "reference", "--output", out)
+    assert result.exit_code == 0 and out.read_text(encoding="utf-8") == REFERENCE.read_text(encoding="utf-8")
+
+
+def test_a_new_rule_lints_with_only_its_fill_in_problems_and_passes_once_filled(rules_copy):
+    result = run("rules", "new", "police-at-scoping", "--clause", "4-P2-B4", "--rules", rules_copy)
+    assert result.exit_code == 0, result.output
+    path = rules_copy / "4" / "police-at-scoping.yaml"
+    assert f"wrote {path}" in result.output
+    problems = lint(rules_copy, load_policy())
+    assert problems and all(p.startswith(f"{path}:") and ": fill this in: " in p for p in problems)
+    fields = sorted(p.split(": fill this in: ")[1].split(" is still")[0] for p in problems)
+    assert fields == ["description", "examples/fail/0/expect/missing/0", "examples/fail/0/name",
+                      "examples/pass/0/name", "message", "next_step", "requires/0/code", "requires/0/label",
+                      "title"]
+    # its examples already run, through both engines
+    result = run("rules", "test", "--rules", rules_copy, "--rule", "police-at-scoping")
+    assert result.exit_code == 0 and "2 passed, 0 failed" in result.output
+    # a rule set with a scaffold left unfilled is not used by check
+    assert run("check", SAMPLE, "--as-of", "2026-11-27", "--rules", rules_copy).exit_code == 2
+    # the minimal edit: replace each placeholder
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("fill_in", "scoping_meeting_held")
+    text = text.replace('"FILL IN: what the rule checks"', "A scoping meeting is held with the police")
+    text = text.replace("FILL IN: ", "")
+    path.write_text(text, encoding="utf-8")
+    assert lint(rules_copy, load_policy()) == []
+    result = run("rules", "test", "--rules", rules_copy, "--rule", "police-at-scoping")
+    assert result.exit_code == 0, result.output
+
+
+def test_rules_new_refuses_an_unknown_clause_a_bad_id_and_an_existing_rule(rules_copy):
+    result = run("rules", "new", "x-rule", "--clause", "4-P99", "--rules", rules_copy)
+    assert result.exit_code == 2 and "no clause '4-P99' in" in result.output
+    result = run("rules", "new", "Bad_Id", "--clause", "4-P2", "--rules", rules_copy)
+    assert result.exit_code == 2 and "rule id 'Bad_Id': use lower-case words" in result.output
+    result = run("rules", "new", "scoping-chair", "--clause", "4-P2", "--rules", rules_copy)
+    assert result.exit_code == 2 and "rule scoping-chair already exists" in result.output
+    before = sorted(p.name for p in rules_copy.rglob("*.yaml"))
+    assert before == sorted(p.name for p in DEFAULT_RULES.rglob("*.yaml"))
+
+
+def test_a_new_rule_for_a_may_clause_is_advice(rules_copy):
+    from checker.authoring import new_rule
+
+    policy = load_policy()
+    may = next(cid for cid, c in policy.clauses.items() if c.strength == "may")
+    path, text = new_rule(rules_copy, policy, "a-may-rule", may)
+    assert "strength: may" in text and "expect: {status: advisory, missing: [fill_in]}" in text
+    path.write_text(text, encoding="utf-8")
+    result = run("rules", "test", "--rules", rules_copy, "--rule", "a-may-rule")
+    assert result.exit_code == 0, result.output
