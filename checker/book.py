@@ -97,6 +97,8 @@ class BookClause:
     note: str
     reason: str                  # why no rule checks it ("" when a rule does)
     rules: list[str] = field(default_factory=list)
+    version: int = 1
+    previous: list[tuple[str, str]] = field(default_factory=list)   # (version, earlier text)
 
 
 @dataclass
@@ -260,7 +262,9 @@ def build_book(rulebook: Rulebook, policy: Policy) -> Book:
             reason = "NOT COVERED: no rule checks this obligation and it is not recorded as not checkable."
         sec.clauses.append(BookClause(cid, c.section, " ".join(str(c.text).split()), c.kind,
                                       KIND_WORDS.get(c.kind, c.kind), c.strength,
-                                      STRENGTH_WORDS.get(c.strength, c.strength), c.note, reason, ruled))
+                                      STRENGTH_WORDS.get(c.strength, c.strength), c.note, reason, ruled,
+                                      c.version, [(str(p.get("version", "?")), " ".join(str(p.get("text", "")).split()))
+                                                  for p in c.previous]))
     ordered = sorted(sections.values(), key=lambda s: section_sort_key(s.section))
     clauses = [c for s in ordered for c in s.clauses]
     counts = {
@@ -299,6 +303,9 @@ def render_markdown(book: Book) -> str:
         for cl in sec.clauses:
             lines += [f"### Clause {_md(cl.id)}", "", f"> {_md(cl.text)}", "",
                       f"- Kind: {cl.kind_words}", f"- Strength: {_md(cl.strength_words)}"]
+            if cl.version > 1:
+                lines.append(f"- Amended: version {cl.version}")
+                lines += [f"  - Earlier text (version {_md(v)}): {_md(t)}" for v, t in cl.previous]
             if cl.note:
                 lines.append(f"- Note: {_md(cl.note)}")
             if cl.rules:
