@@ -149,6 +149,8 @@ def due_words(spec: Any, rulebook: Rulebook) -> str:
         return f"once a {what} is recorded" + (" that meets the conditions in the description" if spec["once"].get("where") else "")
     if isinstance(spec, dict) and "after" in spec:
         n = _amount(spec.get("working_days"), rulebook)
+        if n == "0" or n.startswith("0 "):
+            return f"on or before {_field_words(spec['after'])}"
         days = n if "working day" in n else f"{n} working days"
         return f"within {days} after {_field_words(spec['after'])}"
     return ""
@@ -185,7 +187,9 @@ def _not_applicable(rule: Rule) -> list[str]:
     out = []
     if rule.applies:
         out.append(rule.applies_reason)
-    if rule.if_none.status == "not_applicable":
+    if rule.subject_fact == "response":
+        pass  # every record is a response: there is always a subject
+    elif rule.if_none.status == "not_applicable":
         out.append(f"{rule.if_none.reason}")
     elif rule.if_none.status == "insufficient_data":
         out.append(f"insufficient data when {rule.if_none.reason}")

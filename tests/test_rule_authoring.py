@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 import yaml
 from click.testing import CliRunner
 
@@ -268,3 +269,38 @@ def test_a_new_rule_for_a_may_clause_is_advice(rules_copy):
     path.write_text(text, encoding="utf-8")
     result = run("rules", "test", "--rules", rules_copy, "--rule", "a-may-rule")
     assert result.exit_code == 0, result.output
+
+
+RULE_FILES = sorted(p for p in DEFAULT_RULES.rglob("*.yaml") if p.name != "parameters.yaml" and "detection" not in p.parts)
+
+
+def _keys(path: Path) -> list[tuple[int, int, str]]:
+    """Every mapping key of a rule file outside its example records: (line, column, key), 1-based."""
+    from checker.yamlio import node_marks
+
+    return sorted({(line, col, where[-1]) for where, (line, col) in node_marks(path).items()
+                   if where and isinstance(where[-1], str) and "record" not in where})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_property_every_lint_problem_has_a_file_line_and_column(tmp_path_factory, data):
+    """Misspell any field of any rule: lint reports it, every problem as file:line:column inside the file,
+    and a misspelt top-level field is located at the field itself."""
+    source = data.draw(st.sampled_from(RULE_FILES))
+    line, col, key = data.draw(st.sampled_from(_keys(source)))
+    folder = tmp_path_factory.mktemp("one") / "rules"
+    (folder / "x").mkdir(parents=True)
+    shutil.copy(DEFAULT_RULES / "parameters.yaml", folder / "parameters.yaml")
+    lines = source.read_text(encoding="utf-8").splitlines()
+    assert lines[line - 1][col - 1:].startswith(key)
+    lines[line - 1] = lines[line - 1][:col - 1] + key + "zz" + lines[line - 1][col - 1 + len(key):]
+    path = folder / "x" / source.name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = lint(folder, load_policy())
+    assert problems, (source.name, key)
+    for p in problems:
+        where = p[len(str(path)) + 1:].split(":")
+        assert p.startswith(f"{path}:") and 1 <= int(where[0]) <= len(lines) and int(where[1]) >= 1, p
+    if col == 1:
+        assert any(p.startswith(f"{path}:{line}:{col}: ") for p in problems), (key, problems)
