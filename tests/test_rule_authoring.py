@@ -304,3 +304,24 @@ def test_property_every_lint_problem_has_a_file_line_and_column(tmp_path_factory
         assert p.startswith(f"{path}:") and 1 <= int(where[0]) <= len(lines) and int(where[1]) >= 1, p
     if col == 1:
         assert any(p.startswith(f"{path}:{line}:{col}: ") for p in problems), (key, problems)
+
+
+def test_lint_locates_normalising_errors_and_reports_broken_folders(rules_copy, tmp_path):
+    path = rules_copy / "4" / "scoping-chair.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("severity:", "parameters: [ghost]\nseverity:", 1), encoding="utf-8")
+    line = next(i for i, l in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if l.startswith("parameters:"))
+    assert lint(rules_copy, load_policy()) == [f"{path}:{line}:1: parameters: unknown ghost"]
+    path.write_text("- a list, not a mapping\n", encoding="utf-8")
+    assert lint(rules_copy, load_policy()) == [
+        f"{path}: a rule file holds one mapping (id, title, policy, ...)"]
+    assert lint(tmp_path / "none", load_policy()) == [f"{tmp_path / 'none'}: rules directory not found"]
+    bad = tmp_path / "params.yaml"
+    bad.write_text("parameters: {ghost: 1}\n", encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    problems = lint(rules_copy, load_policy(), bad)
+    assert problems == [f"{bad}: unknown parameter 'ghost' (known: " + problems[0].split("(known: ")[1]]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    shutil.copy(DEFAULT_RULES / "parameters.yaml", empty / "parameters.yaml")
+    assert lint(empty, load_policy()) == [f"{empty}: no rule files (*.yaml) found"]
