@@ -156,6 +156,57 @@ def due_words(spec: Any, rulebook: Rulebook) -> str:
     return ""
 
 
+OP_WORDS = {"eq": "is", "ne": "is not", "gt": "is more than", "gte": "is at least", "lt": "is less than",
+            "lte": "is at most", "in": "is one of", "not_in": "is none of"}
+
+
+def _operand_words(value: Any, subject: str = "subject") -> str:
+    if isinstance(value, dict) and "ref" in value:
+        return _field_words(value["ref"]).replace("its ", f"the {subject}'s ")
+    if isinstance(value, dict) and "param" in value:
+        return f"the parameter {value['param']}"
+    if isinstance(value, list):
+        return ", ".join(_operand_words(v, subject) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return label_of(str(value)) if isinstance(value, str) else str(value)
+
+
+def _test_words(name: str, spec: Any, subject: str = "subject") -> str:
+    from .catalogue import DEPRECATED
+
+    plain = name
+    for names in DEPRECATED.values():
+        plain = names.get(plain, plain)
+    field = plain.replace("_", " ")
+    if not isinstance(spec, dict):
+        spec = {"eq": spec}
+    (op, value), = spec.items() if len(spec) == 1 else (("eq", spec),)
+    if op == "present":
+        return f"{field} is recorded" if value else f"{field} is not recorded"
+    if op == "recorded":
+        return f"{field} was exported" if value else f"{field} was not exported"
+    if op == "within_working_days":
+        return f"{field} is within {value.get('days')} working days"
+    return f"{field} {OP_WORDS.get(op, op)} {_operand_words(value, subject)}"
+
+
+def condition_words(spec: Any, rule: Rule) -> str:
+    """A rule condition (applies / when) in words."""
+    if not isinstance(spec, dict) or len(spec) != 1:
+        return "a condition"
+    (kind, body), = spec.items()
+    if kind in ("subject", "response"):
+        who = f"the {rule.subject_label}" if kind == "subject" else "the response"
+        return " and ".join(f"{who}'s {_test_words(k, v, rule.subject_label)}" for k, v in (body or {}).items())
+    fact = FACT_WORDS.get(body.get("fact", ""), str(body.get("fact", "")).replace("_", " "))
+    where = " and ".join(_test_words(k, v, rule.subject_label) for k, v in (body.get("where") or {}).items())
+    article = "an" if fact[:1] in "aeiou" else "a"
+    what = f"{article} {fact}" + (f" whose {where}" if where else "")
+    return f"the record has {what}" if kind == "exists" else f"the record has no {fact}" + (
+        f" whose {where}" if where else "")
+
+
 def _requirement_words(spec: dict, rule: Rule, rulebook: Rulebook) -> str:
     code = spec.get("code")
     if isinstance(code, dict):
@@ -166,7 +217,8 @@ def _requirement_words(spec: dict, rule: Rule, rulebook: Rulebook) -> str:
         if label != str(code) and spec.get("label"):
             what = f"{spec['label']}"
     due = due_words(spec.get("due", rule.raw.get("due")), rulebook)
-    when = " (in some circumstances: see the description)" if spec.get("when") else ""
+    conditions = [condition_words(c, rule) for c in spec.get("when") or []]
+    when = f" (only when {' and '.join(conditions)})" if conditions else ""
     return f"{what}{when}" + (f", due {due}" if due else "")
 
 

@@ -151,3 +151,13 @@ def test_cli_refuses_a_broken_policy_with_one_line(tmp_path):
     assert result.exit_code == 2
     assert result.output.strip().endswith("missing.yaml: policy file not found")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_conditions_of_a_requirement_are_in_words(book):
+    roles = book.rules["scoping-required-roles"]
+    assert ("Children in Care Specialist Nurse (cic_specialist_nurse) (only when the record has a child whose "
+            "looked after from is at most the scoping meeting's date)") in roles.requires
+    assert book.rules["individual-procedure-followed"].requires == [
+        "the individual self-harm procedure followed (only when the child's self harmed is yes)"]
+    assert any("due within 1 working day (immediate_action_working_days) after its risk assessed on" in q
+               for q in book.rules["risks-acted-on-immediately"].requires)
