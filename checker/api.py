@@ -89,6 +89,7 @@ class Report:
     pseudonymisation: dict | None = None  # {"key_fingerprint"} when --pseudonymise
     csv_rows: str = "gaps"               # --csv-rows: gaps | all
     history: dict | None = None          # --history: the trend the HTML charts (checker/history.py)
+    policy_file: str | None = None       # --policy: the chapter the reports quote (None: the default)
 
     def summary_model(self):
         from .summary import summarise
@@ -168,6 +169,23 @@ class Checker:
         return results, errors
 
 
+LINT_SHOWN = 3   # problems named in check's one-line refusal
+
+
+def refuse_unlinted(rulebook: Rulebook, policy_file: str | os.PathLike[str] | None = None) -> None:
+    """A ConfigError (one line) when the loaded rule set fails ``rules lint`` against the chapter."""
+    from .authoring import lint_rulebook
+    from .policy import load_policy
+
+    policy = load_policy(Path(policy_file) if policy_file else None)
+    problems = lint_rulebook(rulebook, policy)
+    if problems:
+        more = len(problems) - LINT_SHOWN
+        shown = "; ".join(problems[:LINT_SHOWN]) + (f"; and {more} more" if more > 0 else "")
+        raise ConfigError(f"the rules fail `shg-check rules lint` ({len(problems)} problem(s)), nothing checked: "
+                          f"{shown}")
+
+
 @with_vocabularies
 def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
           rules_dir: str | os.PathLike[str] | None = None, params_file: str | os.PathLike[str] | None = None,
@@ -178,8 +196,13 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
           incidents: Sequence[str | os.PathLike[str]] | None = None,
           selection: "Selection | None" = None, fail_on: str = "low", jobs: int = 1,
           mapping: str | os.PathLike[str] | None = None,
-          vocab_files: Sequence[str | os.PathLike[str]] = ()) -> Report:
+          vocab_files: Sequence[str | os.PathLike[str]] = (),
+          policy_file: str | os.PathLike[str] | None = None) -> Report:
     """Load, validate and check every response record under ``paths``.
+
+    The rule set must pass ``shg-check rules lint`` against the chapter (``policy_file``, default
+    policy/chapter.yaml): a rule set that fails it is refused before any record is read (a ConfigError
+    naming the first problems with file:line:column). The check reuses the rule files already loaded.
 
     With ``incidents`` (incident feed files or folders), also find possible groups in the feeds and
     check each against the response records (``report.groups``; see checker/groups.py).
@@ -205,6 +228,7 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
 
     rules_dir = Path(rules_dir or DEFAULT_RULES)
     rulebook = load_rulebook(rules_dir, Path(params_file) if params_file else None)
+    refuse_unlinted(rulebook, policy_file)
     as_of = _as_of(as_of)
     waivers = load_waivers(waivers_file, rulebook) if waivers_file else None
     _regular_file(baseline_file, "--baseline", MAX_INPUT_BYTES)
@@ -227,7 +251,8 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
         streamed.load_errors.append(nothing_usable_error(paths, "response", "response records"))
     chosen_info = {**selection.to_dict(), "left_out": streamed.left_out} if selection else None
     report = Report(as_of, rulebook, results, streamed.load_errors + streamed.engine_errors, fail_on=fail_on,
-                    first_night=first_night, selection=chosen_info)
+                    first_night=first_night, selection=chosen_info,
+                    policy_file=str(policy_file) if policy_file else None)
     if incidents:
         found = find_groups(incidents, as_of, rules_dir, rulebook.parameters, streamed.responses,
                             detection_rules)

@@ -10,6 +10,7 @@ durable-rules engine AND the plain-Python oracle.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -285,6 +286,11 @@ def render_show(rulebook: Rulebook, policy: Policy, rule_id: str) -> str:
 
 
 # -- lint -----------------------------------------------------------------------
+# A problem is (file, pointer parts, message); ``format_problems`` turns the pointer into the
+# file:line:column an author's editor jumps to (YAML node marks, read with checker.yamlio's limits).
+Located = tuple[str, tuple, str]
+
+
 def _values(spec: Any) -> list[Any]:
     """The literal values a field test compares with."""
     if isinstance(spec, dict):
@@ -298,76 +304,313 @@ def _values(spec: Any) -> list[Any]:
     return [spec]
 
 
-def _code_problems(node: Any, where: str) -> list[str]:
+def _value_paths(spec: Any, where: tuple) -> list[tuple[tuple, Any]]:
+    """The literal values a field test compares with, each with its pointer."""
+    if isinstance(spec, dict):
+        out = []
+        for op, v in spec.items():
+            if op in ("eq", "ne") and not isinstance(v, dict):
+                out.append((where + (op,), v))
+            elif op in ("in", "not_in") and isinstance(v, list):
+                out += [(where + (op, i), item) for i, item in enumerate(v)]
+        return out
+    return [(where, spec)]
+
+
+def _code_problems(node: Any, where: tuple, codes: list | None = None) -> list[tuple[tuple, str]]:
+    """Unknown codes in the fields that hold codes; "$code" stands for each of the requirement's ``codes``."""
+    from .catalogue import canonical_field
+
     problems = []
     if isinstance(node, dict):
+        if isinstance(node.get("codes"), list):
+            codes = [(where + ("codes", i), c) for i, c in enumerate(node["codes"])]
         for key, value in node.items():
-            if key in CODE_FIELDS:
-                what, known = CODE_FIELDS[key]
+            name = canonical_field(key) if isinstance(key, str) else key
+            if name in CODE_FIELDS:
+                what, known = CODE_FIELDS[name]
                 if what in VOCAB_KINDS:  # the vocabularies in use (rules/vocabularies.yaml and --vocab overrides)
                     known = set(active().codes(VOCAB_KINDS[what]))
-                for v in _values(value):
-                    if isinstance(v, str) and v not in known:
-                        problems.append(f"{where}: unknown {what} code {v!r} (see vocabularies.yaml, or add it "
-                                        f"with --vocab)" if what in VOCAB_KINDS else
-                                        f"{where}: unknown {what} code {v!r}")
-            problems += _code_problems(value, where)
+                for ptr, v in _value_paths(value, where + (key,)):
+                    for at, code in (codes or []) if v == "$code" else [(ptr, v)]:
+                        if isinstance(code, str) and code not in known:
+                            problems.append((at, f"unknown {what} code {code!r} (see vocabularies.yaml, or add it "
+                                                f"with --vocab)" if what in VOCAB_KINDS else
+                                                f"unknown {what} code {code!r}"))
+            if key != "examples":
+                problems += _code_problems(value, where + (key,), codes)
     elif isinstance(node, list):
-        for item in node:
-            problems += _code_problems(item, where)
+        for i, item in enumerate(node):
+            problems += _code_problems(item, where + (i,), codes)
+    return list(dict.fromkeys(problems))
+
+
+def _record_pointer(ptr: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p.replace("~1", "/").replace("~0", "~") for p in ptr.split("/")[1:] if p != "")
+
+
+def lint_doc_located(doc: dict, policy: Policy) -> list[tuple[tuple, str]]:
+    """Checks of one rule file beyond its schema: clauses, examples, codes, strength; each with its pointer."""
+    problems: list[tuple[tuple, str]] = []
+    pol = doc.get("policy") if isinstance(doc.get("policy"), dict) else {}
+    cids = [(("policy", "clause"), pol.get("clause"))]
+    cids += [(("policy", "also", i), c) for i, c in enumerate(pol.get("also") or [])]
+    for where, cid in cids:
+        if isinstance(cid, str) and cid not in policy.clauses:
+            problems.append((where, f"cites clause {cid} which is not in {policy.path.name}"))
+    examples = doc.get("examples") if isinstance(doc.get("examples"), dict) else {}
+    for kind in ("pass", "fail"):
+        for i, spec in enumerate(examples.get(kind) or []):  # the schema requires at least one of each
+            if not isinstance(spec, dict) or not isinstance(spec.get("record"), dict):
+                continue
+            for ptr, msg in validate_response(spec["record"]):
+                problems.append((("examples", kind, i, "record") + _record_pointer(ptr),
+                                 f"example {spec.get('name', '?')!r}: record {ptr or '/'}: {msg}"))
+    problems += _code_problems({k: v for k, v in doc.items() if k != "examples"}, ())
+    problems += placeholder_problems(doc)
+    if isinstance(pol.get("clause"), str):
+        problem = strength_problem(str(doc.get("id")), doc.get("strength", "must"), policy.clauses.get(pol["clause"]))
+        if problem:
+            problems.append((("strength",) if "strength" in doc else ("policy", "clause"), problem))
     return problems
 
 
 def lint_doc(doc: dict, policy: Policy, path: Path) -> list[str]:
-    """Checks of one rule file beyond its schema: clauses, examples, codes."""
-    problems = []
-    pol = doc.get("policy") if isinstance(doc.get("policy"), dict) else {}
-    for cid in [pol.get("clause"), *(pol.get("also") or [])]:
-        if isinstance(cid, str) and cid not in policy.clauses:
-            problems.append(f"{path}: cites clause {cid} which is not in {policy.path.name}")
-    examples = doc.get("examples") if isinstance(doc.get("examples"), dict) else {}
-    for kind in ("pass", "fail"):
-        for spec in examples.get(kind) or []:  # the schema requires at least one of each
-            if not isinstance(spec, dict) or not isinstance(spec.get("record"), dict):
-                continue
-            for ptr, msg in validate_response(spec["record"]):
-                problems.append(f"{path}: example {spec.get('name', '?')!r}: record {ptr or '/'}: {msg}")
-    body = {k: v for k, v in doc.items() if k != "examples"}
-    requires = body.get("requires")
-    if isinstance(requires, list):
-        body["requires"] = [one for spec in requires if isinstance(spec, dict) for one in expand_codes(spec)]
-    problems += _code_problems(body, str(path))
-    if isinstance(pol.get("clause"), str):
-        problem = strength_problem(str(doc.get("id")), doc.get("strength", "must"), policy.clauses.get(pol["clause"]))
-        if problem:
-            problems.append(f"{path}: {problem}")
-    return problems
+    """Checks of one rule file beyond its schema: clauses, examples, codes (``path: message``)."""
+    return [f"{path}: {msg}" for _, msg in lint_doc_located(doc, policy)]
+
+
+_YAML_AT = re.compile(r"^(?P<file>.*): not valid YAML at line (?P<line>\d+), column (?P<col>\d+)$")
+_NORMALISE_AT = re.compile(r"^(?P<key>[a-z_]+)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>[a-z_]+))?")
+
+
+def _find_key(node: Any, name: str, where: tuple = ()) -> tuple | None:
+    """The first pointer (document order) to a mapping key ``name``."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == name:
+                return where + (k,)
+            if k != "examples":
+                found = _find_key(v, name, where + (k,))
+                if found:
+                    return found
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            found = _find_key(v, name, where + (i,))
+            if found:
+                return found
+    return None
+
+
+def _normalise_pointer(message: str, doc: dict) -> tuple:
+    """Where a normalising error points: the field it names ('no field 'x''), else the field its message
+    starts with (``requires[0].code: ...``)."""
+    for name in re.findall(r"'([a-z_]+)'", message):
+        found = _find_key(doc, name)
+        if found:
+            return found
+    m = _NORMALISE_AT.match(message)
+    if not m or m.group("key") not in doc:
+        return ()
+    where: tuple = (m.group("key"),)
+    if m.group("index") is not None:
+        where += (int(m.group("index")),)
+    if m.group("sub"):
+        where += (m.group("sub"),)
+    return where
+
+
+def format_problems(problems: list[Located]) -> list[str]:
+    """``file:line:column: message``: each pointer located in its file (files are parsed only here, when a
+    problem was found)."""
+    from .yamlio import locate, node_marks
+
+    marks: dict[str, dict] = {}
+    out = []
+    for path, where, message in problems:
+        if where is None:
+            out.append(f"{path}: {message}")
+            continue
+        if path not in marks:
+            marks[path] = node_marks(Path(path))
+        line, col = locate(marks[path], where)
+        out.append(f"{path}:{line}:{col}: {message}")
+    return list(dict.fromkeys(out))
+
+
+def _policy_problems(policy: Policy) -> list[Located]:
+    index = {cid: i for i, cid in enumerate(policy.clauses)}
+    return [(str(policy.path), ("clauses", index[cid], "kind"), f"{cid}: kind {c.kind!r} is not one of {', '.join(KINDS)}")
+            for cid, c in policy.clauses.items() if c.kind not in KINDS]
+
+
+def lint_located(rules_dir: Path, policy: Policy, params_file: Path | None = None) -> list[Located]:
+    """Every problem of a rules directory, located; [] when it is clean."""
+    from .params import load_parameters
+    from .rulebook import PARAMETERS_FILE, located_schema_problems, normalise
+
+    rules_dir = Path(rules_dir)
+    if not rules_dir.is_dir():
+        return [(str(rules_dir), None, "rules directory not found")]
+    problems: list[Located] = []
+    try:
+        params = load_parameters(rules_dir / PARAMETERS_FILE, params_file)
+    except ConfigError as exc:
+        problems.append((str(exc).split(": ", 1)[0], None, str(exc).split(": ", 1)[-1]))
+        params = None
+    files = rule_files(rules_dir)
+    if not files:
+        problems.append((str(rules_dir), None, "no rule files (*.yaml) found"))
+    seen: dict[str, Path] = {}
+    for path in files:
+        try:
+            doc = read_rule_file(path)
+        except ConfigError as exc:
+            m = _YAML_AT.match(str(exc))
+            if m:
+                problems.append((f"{path}:{m.group('line')}:{m.group('col')}", None, "not valid YAML"))
+            else:
+                problems.append((str(path), None, str(exc).split(": ", 1)[-1]))
+            continue
+        schema = located_schema_problems(rule_validator(), doc)
+        for where, msg in schema:
+            shown = f"{''.join(f'/{p}' for p in where) or '/'}: {msg}"
+            if msg.startswith("unknown field(s) '"):
+                where = where + (msg.split("'")[1],)
+            problems.append((str(path), where, shown))
+        if isinstance(doc.get("id"), str):
+            if doc["id"] in seen:
+                problems.append((str(path), ("id",), f"duplicate rule id {doc['id']!r} (also in {seen[doc['id']]})"))
+            seen.setdefault(doc["id"], path)
+        if schema:
+            continue
+        if params is not None:
+            try:
+                normalise(doc, params, str(path))
+            except ConfigError as exc:
+                problems.append((str(path), _normalise_pointer(str(exc), doc), str(exc)))
+        problems += [(str(path), where, msg) for where, msg in lint_doc_located(doc, policy)]
+    return problems + _policy_problems(policy)
 
 
 @with_vocabularies
 def lint(rules_dir: Path, policy: Policy, params_file: Path | None = None, vocab_files=()) -> list[str]:
-    """Every problem of a rules directory; [] when it is clean. Codes are checked against the rules
-    directory's vocabularies with ``vocab_files`` layered on top (checker/vocab.py)."""
-    rules_dir = Path(rules_dir)
-    problems: list[str] = []
-    try:
-        load_rulebook(rules_dir, params_file)
-    except ConfigError as exc:
-        problems += [line.strip() for line in str(exc).splitlines() if line.strip() and line != "invalid rules:"]
-    seen: dict[str, Path] = {}
-    for path in rule_files(rules_dir) if rules_dir.is_dir() else []:
+    """Every problem of a rules directory as ``file:line:column: message``; [] when it is clean. Codes are
+    checked against the rules directory's vocabularies with ``vocab_files`` layered on top (checker/vocab.py)."""
+    return format_problems(lint_located(rules_dir, policy, params_file))
+
+
+def lint_rulebook(rulebook: Rulebook, policy: Policy) -> list[str]:
+    """The lint checks a loaded rule set still needs (it has passed its schema and normalising): clauses,
+    examples, codes, strengths and the chapter's kinds. Cheap enough for every ``check``: the rule files
+    are not read again (a file is parsed for line numbers only when it has a problem)."""
+    problems: list[Located] = []
+    for rule in rulebook.rules:
+        problems += [(rule.source, where, msg) for where, msg in lint_doc_located(rule.raw, policy)]
+    return format_problems(problems + _policy_problems(policy))
+
+
+# -- a new rule -----------------------------------------------------------------------
+PLACEHOLDER = "FILL IN"
+PLACEHOLDER_CODE = "fill_in"
+RULE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+SCAFFOLD = """\
+# A new rule, started by `shg-check rules new {rule_id} --clause {clause}`.
+# Replace every FILL IN text and the code fill_in (`shg-check rules lint` lists the ones left),
+# change the requirement and the examples to what the clause asks, then run
+#   shg-check rules lint && shg-check rules test --rule {rule_id}
+# Every field is described in docs/rule-language.md (`shg-check rules reference`).
+id: {rule_id}
+# One sentence a quality lead understands: what a response must have done.
+title: "FILL IN: what the rule checks"
+policy:
+  section: "{section}"
+  clause: "{clause}"
+  # also: []   # the ids of other clauses this rule checks, e.g. the bullets of a list
+# high | medium | low: how serious a gap is.
+severity: medium
+# The chapter's word for the clause ({clause_strength!r}): must (a duty) or should (an expectation)
+# give gaps; may (permission, "could be", an indicative list, a definition) gives advice only.
+strength: {strength}
+# Why: the chapter's words, how the record is read, and what is left to judgement.
+description: >-
+  FILL IN: the clause says "{clause_text}"
+# What a gap means, in a quality lead's words (the missing codes are added after it).
+message: "FILL IN: what is missing when the rule finds a gap"
+# What to do or record next when it finds a gap.
+next_step: "FILL IN: what to do or record next"
+# What the rule is checked for: the response (once), or each fact of a kind, e.g.
+#   subject: {{fact: meeting, where: {{meeting_type: scoping}}, label: scoping meeting}}
+subject:
+  fact: response
+# parameters: [referral_working_days]   # every parameter (rules/parameters.yaml) the rule uses
+requires:
+  # One requirement per code. This one asks for a scoping meeting in the record: change it.
+  # `test:` checks a field of the subject; `exists:` asks for another fact of the record.
+  - code: fill_in
+    label: "FILL IN: the requirement in words"
+    exists: {{fact: meeting, where: {{meeting_type: scoping}}}}
+    evidence: /meetings
+    # due: {{working_days: 5, after: response.identified_on}}   # when it becomes a gap on an open response
+examples:
+  # Records in exchange format v1 (as_of defaults to 2026-12-31). A pass example expects met;
+  # a fail example expects a gap (advice for a 'may' rule) unless `expect:` says otherwise.
+  pass:
+    - name: "FILL IN: a record that does what the clause asks"
+      record:
+        response_id: EX-1
+        status: open
+        identified_on: '2026-03-02'
+        young_people: []
+        meetings: [{{id: m1, type: scoping, date: '2026-03-04'}}]
+  fail:
+    - name: "FILL IN: a record that does not"
+      record:
+        response_id: EX-2
+        status: open
+        identified_on: '2026-03-02'
+        young_people: []
+        meetings: []
+      expect: {{status: {unmet}, missing: [fill_in]}}
+"""
+
+
+def new_rule(rules_dir: Path, policy: Policy, rule_id: str, clause_id: str) -> tuple[Path, str]:
+    """The path and text of a new rule file for ``clause_id`` (nothing is written)."""
+    if not RULE_ID.match(rule_id):
+        raise ConfigError(f"rule id {rule_id!r}: use lower-case words and digits joined by hyphens, e.g. scoping-chair")
+    clause = policy.clauses.get(clause_id)
+    if clause is None:
+        raise ConfigError(f"no clause {clause_id!r} in {policy.path} (see `shg-check rules coverage`)")
+    existing = [p for p in rule_files(Path(rules_dir))] if Path(rules_dir).is_dir() else []
+    for path in existing:
         try:
-            doc = read_rule_file(path)
-        except ConfigError:
-            continue  # already reported by load_rulebook
-        if isinstance(doc.get("id"), str):
-            if doc["id"] in seen and not any("duplicate rule id" in p for p in problems):
-                problems.append(f"{path}: duplicate rule id {doc['id']!r} (also in {seen[doc['id']]})")
-            seen.setdefault(doc["id"], path)
-        if schema_problems(rule_validator(), doc):
-            continue  # the schema problems are reported by load_rulebook
-        problems += lint_doc(doc, policy, path)
-    for cid, c in policy.clauses.items():
-        if c.kind not in KINDS:
-            problems.append(f"{policy.path.name}: {cid}: kind {c.kind!r} is not one of {', '.join(KINDS)}")
-    return list(dict.fromkeys(problems))
+            if read_rule_file(path).get("id") == rule_id:
+                raise ConfigError(f"rule {rule_id} already exists: {path}")
+        except ConfigError as exc:
+            if "already exists" in str(exc):
+                raise
+    allowed = RULE_STRENGTH_FOR.get(clause.strength, {"must"})
+    strength = "must" if "must" in allowed else sorted(allowed)[0]
+    text = " ".join(str(clause.text).split())
+    text = (text[:160] + "...") if len(text) > 160 else text
+    body = SCAFFOLD.format(rule_id=rule_id, clause=clause_id, section=clause.section, strength=strength,
+                           clause_strength=clause.strength or "not classified",
+                           clause_text=text.replace('"', "'"), unmet="advisory" if strength == "may" else "gap")
+    return Path(rules_dir) / clause.section / f"{rule_id}.yaml", body
+
+
+def placeholder_problems(doc: Any, where: tuple = ()) -> list[tuple[tuple, str]]:
+    """The scaffold's placeholders still in a rule file: each is a 'fill this in' problem."""
+    out: list[tuple[tuple, str]] = []
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            out += placeholder_problems(v, where + (k,))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            out += placeholder_problems(v, where + (i,))
+    elif isinstance(doc, str) and (doc.startswith(PLACEHOLDER) or doc == PLACEHOLDER_CODE):
+        field_name = "/".join(str(p) for p in where)
+        out.append((where, f"fill this in: {field_name} is still the placeholder {doc.split(':')[0]!r}"))
+    return out

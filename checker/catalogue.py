@@ -11,6 +11,8 @@ day) and ``f_w`` (working-day index, England and Wales), see workdays.py.
 """
 from __future__ import annotations
 
+from typing import Any
+
 FACTS: dict[str, dict[str, str]] = {
     "response": {
         "status": "str", "identified_on": "date", "as_of": "date", "local_authority": "str",
@@ -73,3 +75,113 @@ FACTS: dict[str, dict[str, str]] = {
 
 SINGLETONS = {"response", "referral", "cross_boundary", "closure"}
 
+
+# -- field names as authors write them ------------------------------------------------
+# The facts keep short internal names (``mtype``, ``yp``, ...). Rule authors write the plain names
+# of the exchange format; the short names are deprecated aliases that old rule files may still use.
+# fact -> {plain name: internal name}
+PLAIN_NAMES: dict[str, dict[str, str]] = {
+    "young_person": {"young_person_id": "yp", "previous_setting_id": "previous_setting"},
+    "episode": {"young_person_id": "yp"},
+    "connection": {"young_person_id": "yp"},
+    "school_meeting": {"young_person_id": "yp"},
+    "safety_plan_agency": {"young_person_id": "yp"},
+    "meeting": {"meeting_id": "ref", "meeting_type": "mtype"},
+    "attendee": {"meeting_id": "mref", "meeting_type": "mtype", "meeting_date": "mdate"},
+    "covered": {"meeting_id": "mref", "meeting_type": "mtype", "meeting_date": "mdate"},
+}
+# fact -> {internal name: plain name}
+DEPRECATED: dict[str, dict[str, str]] = {f: {v: k for k, v in names.items()} for f, names in PLAIN_NAMES.items()}
+
+
+def internal_field(fact: str, name: str) -> str:
+    """The fact's field an author's name stands for (plain names and deprecated aliases both work)."""
+    return PLAIN_NAMES.get(fact, {}).get(name, name)
+
+
+def plain_field(fact: str, name: str) -> str:
+    """The name authors write for a fact's field."""
+    return DEPRECATED.get(fact, {}).get(name, name)
+
+
+def canonical_field(name: str) -> str:
+    """A field name without its fact: only the names that mean the same in every fact."""
+    return {"meeting_type": "mtype"}.get(name, name)
+
+
+def canonical_doc(doc: dict) -> dict:
+    """A schema-valid rule document with every field name in its internal form (``meeting_type`` ->
+    ``mtype``): what the normaliser, the rule digest and ``Rule.raw`` see, so a rule written with plain
+    names and the same rule written with the old aliases are the same rule (same digest)."""
+    import copy
+
+    out = {k: (v if k == "examples" else copy.deepcopy(v)) for k, v in doc.items()}
+    subject = out.get("subject") if isinstance(out.get("subject"), dict) else {}
+    sfact = subject.get("fact", "response")
+
+    def ref(text: Any) -> Any:
+        if isinstance(text, str) and "." in text:
+            who, name = text.split(".", 1)
+            return f"{who}.{internal_field('response' if who == 'response' else sfact, name)}"
+        return text
+
+    def values(node: Any) -> Any:  # operands: {ref: subject.x}, within_working_days: {of: {ref: ...}}
+        if isinstance(node, dict):
+            return {k: ref(v) if k == "ref" else values(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [values(v) for v in node]
+        return node
+
+    def tests(fact: str, spec: Any) -> Any:
+        if not isinstance(spec, dict):
+            return spec
+        return {internal_field(fact, k): values(v) for k, v in spec.items()}
+
+    def related(spec: Any) -> Any:
+        if isinstance(spec, dict) and "where" in spec:
+            spec["where"] = tests(spec.get("fact", ""), spec["where"])
+        return spec
+
+    def condition(spec: Any) -> Any:
+        if isinstance(spec, dict):
+            for kind, body in spec.items():
+                if kind == "subject":
+                    spec[kind] = tests(sfact, body)
+                elif kind == "response":
+                    spec[kind] = tests("response", body)
+                else:
+                    related(body)
+        return spec
+
+    def due(spec: Any) -> Any:
+        if isinstance(spec, dict):
+            if "once" in spec:
+                related(spec["once"])
+            if "after" in spec:
+                spec["after"] = ref(spec["after"])
+        return spec
+
+    if "where" in subject:
+        subject["where"] = tests(sfact, subject["where"])
+    inone = subject.get("if_none")
+    if isinstance(inone, dict) and "due" in inone:
+        due(inone["due"])
+    for c in out.get("applies") or []:
+        condition(c)
+    if "due" in out:
+        due(out["due"])
+    for req in out.get("requires") or []:
+        if not isinstance(req, dict):
+            continue
+        if isinstance(req.get("code"), dict) and "field" in req["code"]:
+            req["code"]["field"] = internal_field(sfact, req["code"]["field"])
+        if "test" in req:
+            req["test"] = tests(sfact, req["test"])
+        if isinstance(req.get("needs"), list):
+            req["needs"] = [internal_field(sfact, n) for n in req["needs"]]
+        for c in req.get("when") or []:
+            condition(c)
+        for key in ("exists", "unknown_if"):
+            related(req.get(key))
+        due(req.get("due"))
+    return out

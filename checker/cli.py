@@ -270,9 +270,12 @@ def main() -> None:
               help="How to read .xlsx workbooks and folders of CSV tables (default: a folder's mapping.yaml, "
                    "else the tracker template's own mapping).")
 @_vocab_option
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None, metavar="CHAPTER.yaml",
+              help="The chapter as clauses (default: policy/chapter.yaml). The rules must pass `shg-check rules "
+                   "lint` against it, or nothing is checked (exit 2); the reports quote its clause texts.")
 def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_file, fail_on, key_file,
                   rules_dir, params_file, engine, incidents, status, identified_from, identified_to,
-                  local_authority, csv_rows, history_file, jobs, mapping):
+                  local_authority, csv_rows, history_file, jobs, mapping, policy_file):
     """Check response records (files or folders of .json / .jsonl, .xlsx trackers, folders of CSV tables)
     and report gaps.
 
@@ -297,14 +300,16 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
     if output_dir:
         written["--output-dir"] = [output_dir, *(str(Path(output_dir) / name) for name in FILENAMES.values())]
     refuse_overwrite(written, [*paths, *incidents], {"--pseudonymise key file": key_file, "--waivers file": waivers_file,
-                                                      "--params file": params_file, "--rules folder": rules_dir})
+                                                      "--params file": params_file, "--rules folder": rules_dir,
+                                                      "--policy file": policy_file})
     progress = _ProgressBar()
     try:
         report = check(paths, as_of, rules_dir, params_file, engine,
                        progress=progress if progress.enabled else None,
                        waivers_file=waivers_file, baseline_file=baseline_file, pseudonymise_key_file=key_file,
                        incidents=list(incidents) or None, selection=selection, fail_on=fail_on,
-                       jobs=jobs or default_jobs(), **({"mapping": mapping} if mapping else {}))
+                       jobs=jobs or default_jobs(), **({"mapping": mapping} if mapping else {}),
+                       **({"policy_file": policy_file} if policy_file else {}))
     finally:
         progress.close()
     report.csv_rows = csv_rows
@@ -454,7 +459,10 @@ def rules_group():
       shg-check rules coverage      clause -> rules -> examples (exit 1 if an obligation is uncovered)
       shg-check rules test          every rule's examples, durable engine and oracle (exit 1 on failure)
       shg-check rules show RULE     one rule, its clauses, parameters and examples
-      shg-check rules lint          schema, ids, clauses, examples, codes (exit 1 on a problem)"""
+      shg-check rules lint          schema, ids, clauses, examples, codes (exit 1 on a problem)
+      shg-check rules book          the rulebook people read, HTML or Markdown (clause by clause)
+      shg-check rules new ID --clause C   start a rule file (placeholders, one pass and one fail example)
+      shg-check rules reference     the rule language for authors (docs/rule-language.md)"""
 
 
 def _rules_options(func):
@@ -520,7 +528,8 @@ def rules_show(rule_id, rules_dir, params_file, policy_file):
 @rules_group.command("lint")
 @_rules_options
 def rules_lint(rules_dir, params_file, policy_file):
-    """Check the rule files: schema, unique ids, cited clauses, examples, known codes."""
+    """Check the rule files: schema, unique ids, cited clauses, examples, known codes, placeholders left by
+    `rules new`; each problem as file:line:column. `check` refuses a rule set that fails it."""
     from .authoring import lint
     from .policy import load_policy
 
@@ -530,6 +539,73 @@ def rules_lint(rules_dir, params_file, policy_file):
         click.echo(p)
     click.echo(f"{len(problems)} problem(s)" if problems else "rules lint: no problems", err=bool(problems))
     sys.exit(EXIT_GAPS if problems else EXIT_OK)
+
+
+@rules_group.command("book")
+@_rules_options
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default="html", show_default=True,
+              help="html: one self-contained page; markdown: the same text as Markdown.")
+@click.option("--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the rulebook to FILE (atomically) instead of standard output.")
+def rules_book(rules_dir, params_file, policy_file, fmt, output):
+    """The rulebook people read: the chapter clause by clause, with the rules that check each clause.
+
+    \b
+    For every clause: its text and strength; the rules that check it in plain English (what is
+    required, severity, when it does not apply, parameters with value and source, examples);
+    or why no rule checks it. Generated from the chapter and the rules: never edit it by hand.
+      shg-check rules book --format html --output rulebook.html
+      shg-check rules book --format markdown --output rulebook.md"""
+    from .book import build_book, render_html, render_markdown
+
+    rulebook, policy = _load(rules_dir, params_file, policy_file)
+    book = build_book(rulebook, policy)
+    text = render_html(book) if fmt == "html" else render_markdown(book)
+    if output:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}: {book.counts['clauses']} clauses, {book.counts['rules']} rules", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@rules_group.command("new")
+@click.argument("rule_id", metavar="RULE-ID")
+@click.option("--clause", "clause_id", required=True, metavar="CLAUSE",
+              help="The chapter clause the rule checks, e.g. 4-P2 (see `shg-check rules coverage`).")
+@_rules_options
+def rules_new(rule_id, clause_id, rules_dir, params_file, policy_file):
+    """Start a new rule: write RULES/<section>/RULE-ID.yaml with placeholders, comments and one passing and
+    one failing example.
+
+    \b
+    `shg-check rules lint` lists each placeholder left ("fill this in"); replace them, change the
+    requirement and the examples to what the clause asks, then run `shg-check rules test --rule RULE-ID`."""
+    from .authoring import new_rule
+    from .policy import load_policy
+
+    policy = load_policy(Path(policy_file) if policy_file else None)
+    path, text = new_rule(Path(rules_dir), policy, rule_id, clause_id)
+    if path.exists():
+        raise UsageError(f"{path} already exists")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, text)
+    click.echo(f"wrote {path}: replace each FILL IN and fill_in, then `shg-check rules lint`", err=True)
+
+
+@rules_group.command("reference")
+@click.option("--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write it to FILE (atomically), e.g. docs/rule-language.md; default: standard output.")
+def rules_reference(output):
+    """The rule language for authors, generated from the rule schema: every field, its values and meaning,
+    the facts and their fields, and the deprecated names."""
+    from .reference import render_reference
+
+    text = render_reference()
+    if output:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,6 +28,8 @@ class Clause:
     reason: str = ""
     note: str = ""
     strength: str = ""   # must | should | may | indicative | definition | none (the chapter's words)
+    version: int = 1     # amended clauses: 2, 3, ... (scripts/build_policy.py keeps the id)
+    previous: tuple = ()  # earlier texts: ({"version": 1, "text": ...}, ...)
 
 
 @dataclass
@@ -68,11 +70,20 @@ def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
         if not isinstance(c, dict) or not {"id", "section", "text", "kind"} <= c.keys():
             raise ConfigError(f"{path}: every clause needs id, section, text and kind")
         clauses[c["id"]] = Clause(c["id"], str(c["section"]), c["text"], c["kind"],
-                                  c.get("reason", ""), c.get("note", ""), str(c.get("strength", "")))
+                                  c.get("reason", ""), c.get("note", ""), str(c.get("strength", "")),
+                                  _version(c, path),
+                                  tuple(p for p in c.get("previous") or () if isinstance(p, dict)))
     sections = {str(s["section"]): str(s.get("title", "")) for s in doc.get("sections") or []
                 if isinstance(s, dict) and "section" in s}
     meta = doc.get("chapter") if isinstance(doc.get("chapter"), dict) else {}
     return Policy(meta, clauses, path, sections)
+
+
+def _version(clause: dict, path: Path) -> int:
+    value = clause.get("version", 1)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{path}: clause {clause['id']}: version must be a whole number from 1")
+    return value
 
 
 @lru_cache(maxsize=4)

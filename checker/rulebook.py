@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import jsonschema
 
-from .catalogue import FACTS, SINGLETONS
+from .catalogue import FACTS, SINGLETONS, canonical_doc, plain_field
 from .errors import ConfigError
 from .ir import Cond, Condition, Due, IfNone, Ref, Related, Requirement, Rule, Test
 from .params import Parameter, load_parameters
@@ -42,20 +42,25 @@ def _pointer(path) -> str:
 
 def schema_problems(validator: jsonschema.Draft202012Validator, doc: Any) -> list[str]:
     """A rule file's problems against its schema, as ``/pointer: message``."""
+    return [f"{_pointer(where)}: {message}" for where, message in located_schema_problems(validator, doc)]
+
+
+def located_schema_problems(validator: jsonschema.Draft202012Validator, doc: Any) -> list[tuple[tuple, str]]:
+    """A rule file's problems against its schema, as (pointer parts, message)."""
     problems = []
     for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
         best = jsonschema.exceptions.best_match([err])
-        where = _pointer(best.absolute_path)
+        where = tuple(best.absolute_path)
         if best.validator == "required":
             missing = [p for p in best.validator_value if isinstance(best.instance, dict) and p not in best.instance]
-            problems.append(f"{where}: missing required field {', '.join(map(repr, missing))}")
+            problems.append((where, f"missing required field {', '.join(map(repr, missing))}"))
         elif best.validator == "additionalProperties":
             extra = sorted(set(best.instance) - set(best.schema.get("properties", {})))
-            problems.append(f"{where}: unknown field(s) {', '.join(map(repr, extra))}")
+            problems.append((where, f"unknown field(s) {', '.join(map(repr, extra))}"))
         elif best.validator == "enum":
-            problems.append(f"{where}: must be one of {', '.join(map(str, best.validator_value))}")
+            problems.append((where, f"must be one of {', '.join(map(str, best.validator_value))}"))
         else:
-            problems.append(f"{where}: {best.message}")
+            problems.append((where, best.message))
     return problems
 
 
@@ -100,7 +105,8 @@ def load_rulebook(directory: Path, params_override: Path | None = None) -> Ruleb
     if not rules:
         raise ConfigError(f"{directory}: no rule files (*.yaml) found")
     rules.sort(key=lambda r: (section_sort_key(r.section), r.id))
-    digest = digest_of([(path, local_names(doc)) for path, doc in docs], params)  # the texts as reports show them
+    # the texts as reports show them, in the internal field names
+    digest = digest_of([(path, local_names(canonical_doc(doc))) for path, doc in docs], params)
     return Rulebook(rules, params, directory, digest, f"{len(rules)} rules, sha256 {digest[:12]}")
 
 
@@ -207,7 +213,7 @@ class _Normaliser:
     def test(self, fact: str, fname: str, spec: Any) -> Test:
         kind = FACTS[fact].get(fname)
         if kind is None:
-            self.fail(f"{fact} has no field {fname!r} (known: {', '.join(FACTS[fact])})")
+            self.fail(f"{fact} has no field {fname!r} (known: {', '.join(plain_field(fact, f) for f in FACTS[fact])})")
         primary = f"{fname}_d" if kind == "date" else fname
         null = f"{fname}__null"
         if not isinstance(spec, dict):
@@ -357,5 +363,7 @@ def expand_codes(spec: dict) -> list[dict]:
 
 
 def normalise(doc: dict, params: dict[str, Parameter], source: str = "") -> Rule:
-    """The rule ``doc`` as the engine runs it; front-door placeholders filled from the vocabularies in use."""
-    return _Normaliser(local_names(doc), params).build(source)  # type: ignore[arg-type]
+    """A schema-valid rule document as the engine runs it: field names taken in their internal form
+    (plain names such as ``meeting_type`` and the deprecated aliases such as ``mtype`` both work), and
+    front-door placeholders filled from the vocabularies in use."""
+    return _Normaliser(local_names(canonical_doc(doc)), params).build(source)  # type: ignore[arg-type]

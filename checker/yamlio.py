@@ -138,3 +138,49 @@ def parse_yaml(text: str, where: str) -> Any:
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def node_marks(path: Path, what: str = "YAML") -> dict[tuple, tuple[int, int]]:
+    """Where each value of a YAML file starts: JSON-pointer parts (tuple) -> (line, column), 1-based.
+
+    A mapping value is located at its key (where an author looks for it), a list item at its start.
+    Read with the same safe loader and limits as ``read_yaml``; {} when the file cannot be read."""
+    try:
+        text = read_config_bytes(path, what).decode("utf-8")
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+            expanded_size(root)
+        finally:
+            loader.dispose()
+    except (ConfigError, UnicodeDecodeError, yaml.YAMLError, _TooLarge, _Recursive, RecursionError):
+        return {}
+    marks: dict[tuple, tuple[int, int]] = {}
+    if root is None:
+        return marks
+    stack: list[tuple[yaml.Node, tuple, yaml.Node]] = [(root, (), root)]
+    seen: set[int] = set()
+    while stack:
+        node, where, at = stack.pop()
+        marks.setdefault(where, (at.start_mark.line + 1, at.start_mark.column + 1))
+        if id(node) in seen:   # an alias: located once, at its first use
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    stack.append((value, where + (key.value,), key))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                stack.append((item, where + (i,), item))
+    return marks
+
+
+def locate(marks: dict[tuple, tuple[int, int]], pointer: tuple) -> tuple[int, int]:
+    """The line and column of ``pointer``, or of its nearest located parent; (1, 1) when none is."""
+    parts = tuple(pointer)
+    while parts:
+        if parts in marks:
+            return marks[parts]
+        parts = parts[:-1]
+    return marks.get((), (1, 1))

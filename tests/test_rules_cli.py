@@ -155,9 +155,12 @@ def test_lint_fails_on_unknown_clause_code_and_invalid_example(rules_copy):
     edit(path, breakit)
     result = run("rules", "lint", "--rules", str(rules_copy))
     assert result.exit_code == 1
-    assert f"{path}: cites clause 4-P99 which is not in chapter.yaml" in result.output
-    assert f"{path}: unknown role code 'head_of_everything' (see vocabularies.yaml, or add it with --vocab)" in result.output
-    assert (f"{path}: example 'chaired by a delegate': record /status: required property \"status\" is missing"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[7] == "  - 4-P99" and lines[28] == "    chair_role: head_of_everything"   # file:line:column
+    assert f"{path}:8:5: cites clause 4-P99 which is not in chapter.yaml" in result.output
+    assert f"{path}:29:5: unknown role code 'head_of_everything' (see vocabularies.yaml, or add it with --vocab)" in result.output
+    assert lines[33].strip() == "record:" and "name: chaired by a delegate" in lines[32]
+    assert (f"{path}:34:5: example 'chaired by a delegate': record /status: required property \"status\" is missing"
             in result.output)
     assert "3 problem(s)" in result.output
 
@@ -166,7 +169,9 @@ def test_lint_fails_on_codes_expanded_from_codes_list(rules_copy):
     path = rules_copy / "4.1" / "strategic-plan.yaml"
     edit(path, lambda doc: doc["requires"][0]["codes"].append("made_up_item"))
     problems = lint(rules_copy, load_policy())
-    assert problems == [f"{path}: unknown item code 'made_up_item' (see vocabularies.yaml, or add it with --vocab)"]
+    assert len(problems) == 1 and problems[0].endswith(": unknown item code 'made_up_item' (see vocabularies.yaml, or add it with --vocab)")
+    line, col = map(int, problems[0][len(str(path)) + 1:].split(":")[:2])
+    assert path.read_text(encoding="utf-8").splitlines()[line - 1][col - 1:] == "made_up_item"
 
 
 def test_lint_fails_on_schema_and_duplicate_id(rules_copy):
@@ -174,15 +179,19 @@ def test_lint_fails_on_schema_and_duplicate_id(rules_copy):
     edit(rules_copy / "7" / "closure-overview-report.yaml", lambda doc: doc.pop("examples"))
     result = run("rules", "lint", "--rules", str(rules_copy))
     assert result.exit_code == 1
-    assert "closure-overview-report.yaml: /: missing required field 'examples'" in result.output
-    assert "duplicate rule id 'scoping-chair'" in result.output
+    assert "closure-overview-report.yaml:1:1: /: missing required field 'examples'" in result.output
+    assert f"{rules_copy / '4' / 'scoping-chair.yaml'}:1:1: duplicate rule id 'scoping-chair'" in result.output
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)
 
 
 def test_lint_fails_without_a_failing_example(rules_copy):
     path = rules_copy / "4" / "scoping-chair.yaml"
     edit(path, lambda doc: doc["examples"].__setitem__("fail", []))
     problems = lint(rules_copy, load_policy())
-    assert problems == [f"{path}: /examples/fail: [] should be non-empty"]
+    assert problems == [f"{path}:{_line_of(path, 'fail: []')}:3: /examples/fail: [] should be non-empty"]
 
 
 def test_test_fails_and_says_why(rules_copy):

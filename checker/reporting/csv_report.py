@@ -53,7 +53,7 @@ def csv_rows(report: Report, which: str | None = None) -> list[dict]:
 
 
 def render_csv(report: Report) -> str:
-    chapter = load_chapter()
+    chapter = load_chapter(getattr(report, "policy_file", None))
     responses = {r.response_id: r for r in report.responses}
     out = io.StringIO()
     out.write(BOM)

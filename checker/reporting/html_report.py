@@ -259,7 +259,7 @@ def _waiver_view(w: dict) -> dict:
 
 
 def render_html(report: Report) -> str:
-    chapter = load_chapter()
+    chapter = load_chapter(getattr(report, "policy_file", None))
     model = report.summary_model()
     clauses = _Clauses(chapter)
     responses = [_response_view(r, report.rulebook, chapter, clauses, i)

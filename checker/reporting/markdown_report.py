@@ -36,7 +36,7 @@ def _gap_line(row: dict) -> str:
 def render_markdown(report: Report) -> str:
     m = report.summary_model()
     rb = report.rulebook
-    chapter = load_chapter()
+    chapter = load_chapter(getattr(report, "policy_file", None))
     sev = m.gaps_by_severity
     out = [f"# Self-harm groups: compliance report as of {report.as_of.isoformat()}", "",
            f"Rules: {esc(rb.version)}.", ""]
