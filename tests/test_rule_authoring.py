@@ -128,7 +128,7 @@ def test_check_refuses_rules_that_fail_lint_with_one_line(rules_copy):
     assert result.output == (
         "Error: the rules fail `shg-check rules lint` (2 problem(s)), nothing checked: "
         f"{path}:8:5: cites clause 4-P99 which is not in chapter.yaml; "
-        f"{path}:29:5: unknown role code 'head_of_everything' (see checker/vocab.py)\n")
+        f"{path}:29:5: unknown role code 'head_of_everything' (see vocabularies.yaml, or add it with --vocab)\n")
 
 
 def test_check_names_only_the_first_problems(rules_copy):
