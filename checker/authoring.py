@@ -18,9 +18,9 @@ from typing import Any, Iterable
 from .engine import EngineError, RulesEngine
 from .errors import ConfigError
 from .facts import response_facts
-from .findings import Finding, resolve
+from .findings import Finding, resolve_versions
 from .ir import Rule
-from .oracle import evaluate_rule
+from .oracle import evaluate as oracle_evaluate
 from .policy import Clause, Policy
 from .rulebook import Rulebook, expand_codes, load_rulebook, read_rule_file, rule_files, rule_validator, schema_problems
 from .validation import validate_response
@@ -164,12 +164,17 @@ class Example:
 def examples_of(rulebook: Rulebook, rule_ids: Iterable[str] | None = None) -> list[Example]:
     wanted = set(rule_ids) if rule_ids else None
     out = []
-    for rule in rulebook.rules:
-        if wanted is not None and rule.id not in wanted:
+    for head in rulebook.rules:
+        if wanted is not None and head.id not in wanted:
             continue
-        for kind in ("pass", "fail"):
-            for i, spec in enumerate(rule.raw["examples"][kind]):
-                out.append(Example(rule, kind, i, spec))
+        seen: set[str] = set()
+        for rule in rulebook.versions_of(head.id):  # each rule file's examples once (a dated rule has several)
+            if rule.source in seen:
+                continue
+            seen.add(rule.source)
+            for kind in ("pass", "fail"):
+                for i, spec in enumerate(rule.raw["examples"][kind]):
+                    out.append(Example(rule, kind, i, spec))
     return out
 
 
@@ -190,7 +195,7 @@ class ExampleRunner:
 
     def __init__(self, rulebook: Rulebook):
         self.rulebook = rulebook
-        self.engine = RulesEngine(rulebook.rules)
+        self.engine = RulesEngine(rulebook.all_rules())
 
     def run(self, ex: Example) -> ExampleResult:
         spec = ex.spec
@@ -204,8 +209,10 @@ class ExampleRunner:
             return result
         try:
             facts = response_facts(record, _as_of(spec))
-            result.engine = resolve(ex.rule, self.engine.evaluate(facts)[ex.rule.id])
-            result.oracle = resolve(ex.rule, evaluate_rule(ex.rule, facts))
+            # every version of the rule: the one in force on the example's identification date judges it
+            versions = self.rulebook.versions_of(ex.rule.id)
+            result.engine = resolve_versions(versions, self.engine.evaluate(facts)[ex.rule.id])
+            result.oracle = resolve_versions(versions, oracle_evaluate(versions, facts)[ex.rule.id])
         except (EngineError, ValueError, KeyError, TypeError) as exc:
             result.problems.append(f"could not be evaluated ({type(exc).__name__})")
             return result
@@ -346,7 +353,8 @@ def lint(rules_dir: Path, policy: Policy, params_file: Path | None = None) -> li
     try:
         load_rulebook(rules_dir, params_file)
     except ConfigError as exc:
-        problems += [line.strip() for line in str(exc).splitlines() if line.strip() and line != "invalid rules:"]
+        problems += [line.strip() for line in str(exc).splitlines() if line.strip()
+                     and line not in ("invalid rules:", "invalid chapter version:")]
     seen: dict[str, Path] = {}
     for path in rule_files(rules_dir) if rules_dir.is_dir() else []:
         try:

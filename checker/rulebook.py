@@ -80,6 +80,11 @@ class Rulebook:
         return self.versions.get(rule_id) or [self.by_id(rule_id)]
 
     @property
+    def is_dated(self) -> bool:
+        """More than one chapter version, or a rule with more than one version: findings say which judged them."""
+        return len(self.chapter_versions) > 1 or any(len(v) > 1 for v in self.versions.values())
+
+    @property
     def detection_dir(self) -> Path:
         """The directory whose detection/ folder holds the group detection rules (the first version's)."""
         return self.chapter_versions[0].directory if self.chapter_versions else self.directory
@@ -129,11 +134,15 @@ def load_rulebook(directory: Path, params_override: Path | None = None) -> Ruleb
         raise ConfigError(f"{directory}: rules directory not found")
     chain = dating.version_chain(directory)
     base = chain[0].directory
-    params = dating.overlay_parameters(load_parameters(base / PARAMETERS_FILE), chain)
-    if params_override is not None:
-        params = apply_overrides(params, params_override)
-    in_force = params.get("chapter_in_force_from")
-    chain[0].valid_from = str(in_force.value) if in_force is not None else "0001-01-01"
+    params = load_parameters(base / PARAMETERS_FILE)
+    for _ in range(2):  # the first version is in force from chapter_in_force_from (a --params file may move it)
+        in_force = params.get("chapter_in_force_from")
+        chain[0].valid_from = str(in_force.value) if in_force is not None else "1900-01-01"
+        if _:
+            break
+        params = dating.overlay_parameters(params, chain)
+        if params_override is not None:
+            params = apply_overrides(params, params_override)
     for before, after in zip(chain, chain[1:]):
         if after.valid_from <= before.valid_from:
             raise ConfigError(f"{after.directory / 'version.yaml'}: valid_from {after.valid_from} is not after "

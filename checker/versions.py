@@ -260,8 +260,8 @@ def review_notices(chapter_versions: list[ChapterVersion], versions: dict[str, l
     day = as_of.isoformat()
     for v in chapter_versions:
         if v.next_review and v.next_review < day and (v.valid_to is None or v.valid_to > v.next_review):
-            out.append(f"The chapter ({v.words()}) is past its review date {v.next_review}: check that the rules "
-                       "still say what the chapter says.")
+            out.append(f"Chapter version {v.name} is past its review date ({v.next_review}): check that the "
+                       "rules still say what the chapter says.")
     for rid, rule_versions in sorted(versions.items()):
         reviews = sorted({r.next_review for r in rule_versions if r.next_review and r.next_review < day})
         if reviews:
