@@ -158,7 +158,7 @@ def load_rulebook(directory: Path, params_override: Path | None = None) -> Ruleb
     versions: dict[str, list[Rule]] = {}
     for rid, rule_entries in entries.items():
         try:
-            found = dating.dated_versions(rule_entries, params, normalise, chain[0].valid_from)
+            found = dating.dated_versions(rule_entries, params, normalise, chain[0].valid_from, chain)
         except ConfigError as exc:
             problems.append(f"{getattr(exc, 'path', '') or rule_entries[-1].path}: {exc}")
             continue

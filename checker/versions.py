@@ -224,8 +224,19 @@ def windows(entry: Entry, params: dict[str, Parameter]) -> list[tuple[str, str |
     return [(a, b) for a, b in zip(bounds, [*cuts, end])]
 
 
-def dated_versions(entries: list[Entry], params: dict[str, Parameter], normalise, chapter_from: str) -> list:
-    """The Rule versions of one rule id, oldest first, each in force over one window (see ``windows``)."""
+def chapter_version_on(chain: list[ChapterVersion], iso: str) -> str:
+    """The name of the chapter version in force on ``iso`` (the latest that began on or before it)."""
+    name = chain[0].name
+    for v in chain:
+        if v.valid_from and v.valid_from <= iso:
+            name = v.name
+    return name
+
+
+def dated_versions(entries: list[Entry], params: dict[str, Parameter], normalise, chapter_from: str,
+                   chain: list[ChapterVersion] | None = None) -> list:
+    """The Rule versions of one rule id, oldest first, each in force over one window (see ``windows``);
+    each names the chapter version in force when its window begins."""
     spans = [(entry, a, b) for entry in entries for a, b in windows(entry, params)]
     out = []
     for k, (entry, a, b) in enumerate(spans):
@@ -246,7 +257,7 @@ def dated_versions(entries: list[Entry], params: dict[str, Parameter], normalise
             after = f"identified on or after {b}, when this rule is no longer in force{by}"
         out.append(dataclasses.replace(
             rule, in_force_from=_iso_day(a), valid_to=_iso_day(b) if b else None, version=a,
-            chapter_version=entry.chapter_version, window=k, windows=len(spans), has_before=has_before,
+            chapter_version=chapter_version_on(chain, a) if chain else entry.chapter_version, window=k, windows=len(spans), has_before=has_before,
             before_from=_iso_day(prev_end) if k and has_before and prev_end else None,
             before_reason=before_reason, after_reason=after,
             next_review=_date(entry.doc["next_review"], entry.path.name, "next_review")
