@@ -260,7 +260,8 @@ def detect_report(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None
     key = load_key(pseudonymise_key_file) if pseudonymise_key_file else None
     ruleset = load_detection_rules(rules_dir, params)
     rulebook = Rulebook([], params, rules_dir, ruleset.digest,
-                        f"{len(ruleset.rules)} detection rules, sha256 {ruleset.digest[:12]}")
+                        f"{len(ruleset.rules)} detection rules, sha256 {ruleset.digest[:12]}",
+                        chapter_versions=_chapter_versions(rules_dir, params))
     records, errors = [], []
     if responses:
         loaded = load_responses(responses)
@@ -282,6 +283,16 @@ def detect(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None
         raise ConfigError(f"{rules_dir}: rules directory not found")
     params = load_parameters(rules_dir / PARAMETERS_FILE, Path(params_file) if params_file else None)
     return find_groups(feeds, _as_of(as_of), rules_dir, params)
+
+
+def _chapter_versions(rules_dir: Path, params: dict) -> list:
+    """The chapter version of a rules folder, for reports that load no response rules (detect)."""
+    from .versions import version_chain
+
+    chain = version_chain(rules_dir)[:1]
+    in_force = params.get("chapter_in_force_from")
+    chain[0].valid_from = str(in_force.value) if in_force is not None else "1900-01-01"
+    return chain
 
 
 def _regular_file(path: str | os.PathLike[str] | None, what: str, limit: int) -> None:
