@@ -280,6 +280,14 @@ def render_show(rulebook: Rulebook, policy: Policy, rule_id: str) -> str:
         code = req.code or f"<each {rule.subject_label}'s {req.code_field}>"
         due = f", due {req.due.kind}" if req.due else ""
         lines.append(f"  {code}: {req.label}{due}")
+    versions = rulebook.versions_of(rule.id)
+    if len(versions) > 1 or versions[-1].valid_to is not None or len(rulebook.chapter_versions) > 1:
+        from .workdays import from_epoch_day
+        lines += ["", "Versions (a response is judged by the one in force on its identification date):"]
+        for v in versions:
+            until = f" to before {from_epoch_day(v.valid_to).isoformat()}" if v.valid_to is not None else ""
+            lines.append(f"  from {v.version}{until} (chapter version {v.chapter_version}): "
+                         f"{v.limits or 'no parameters'}; {v.source}")
     lines += ["", "Examples:"]
     for kind in ("pass", "fail"):
         for spec in raw["examples"][kind]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,7 @@ def version_chain(directory: Path) -> list[ChapterVersion]:
             raise ConfigError(f"{current}: rules directory not found")
         doc = read_manifest(current)
         where = str(current / VERSION_FILE)
-        inherits = current / str(doc["inherits"]) if doc.get("inherits") else None
+        inherits = Path(os.path.normpath(current / str(doc["inherits"]))) if doc.get("inherits") else None
         if inherits is None and "valid_from" in doc:
             raise ConfigError(f"{where}: the first chapter version is in force from the parameter "
                               "chapter_in_force_from; give valid_from only in a version that inherits another")
