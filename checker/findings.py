@@ -199,8 +199,8 @@ def resolve_versions(versions: list[Rule], outcomes: Iterable[Outcome], judged_o
         rule = _nearest(versions, rest)
     finding = resolve(rule, rest)
     finding.judged_on = judged_on
-    not_in_force = {o.reason for o in rest if o.kind == NA} & {_before(v) for v in versions} | \
-        {o.reason for o in rest if o.kind == NA and o.reason and o.reason in {v.after_reason for v in versions}}
+    na = {o.reason for o in rest if o.kind == NA}
+    not_in_force = na and any(_before(v) in na or (v.after_reason and v.after_reason in na) for v in versions)
     if not not_in_force and (chosen or len(versions) == 1):
         finding.rule_version = rule.version or None
         finding.chapter_version = rule.chapter_version or None
