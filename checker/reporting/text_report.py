@@ -65,7 +65,6 @@ def render_text(report: Report) -> str:
                      f"late: {states.get('escalated_late', 0)}); not yet due: {states.get('pending', 0)}")
         lines += render_groups(report.groups)
     lines += _section("Responses")
-    dated = getattr(report.rulebook, "is_dated", False)
     for r in report.responses:
         c = r.counts()
         lines.append("")
@@ -82,7 +81,7 @@ def render_text(report: Report) -> str:
                 lines.append(f"      {note[0].upper()}{note[1:]}")
             if f.evidence:
                 lines.append(f"      Evidence: {', '.join(f.evidence)}")
-            if dated and f.judged_on:
+            if f.judged_on:
                 lines.append(f"      {version_words(f)}")
         for f in r.findings:
             if f.status == "advisory":
