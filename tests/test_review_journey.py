@@ -220,3 +220,20 @@ def test_impact_subprocess_errors_are_one_line(tmp_path):
                            "--to", str(V2028), str(SAMPLE)], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [f"Error: {tmp_path / 'nope'}: rules directory not found"]
+
+
+def test_rules_diff_backwards_lists_the_removals():
+    """Going back from the 2028 version to the 2026 one: the version, the new duty and its parameter are
+    removed, the changed rule's 2028 version is gone, the timescale is 5 working days on every date."""
+    changes = diff(load_rulebook(V2028), load_rulebook(DEFAULT_RULES))
+    got = {(c.kind, c.change, c.id): c.words for c in changes}
+    assert ("chapter_version", "removed", "2028") in got
+    assert ("rule", "removed", "parents-informed-timely") in got
+    assert ("parameter", "removed", "parents_informed_working_days") in got
+    assert got[("rule", "changed", "scoping-required-roles")] == (
+        "rule scoping-required-roles: its version in force from 2028-03-01 is gone; responses identified from "
+        "then on are judged by the version before it")
+    assert got[("parameter", "changed", "scoping_meeting_working_days")] == (
+        "parameter scoping_meeting_working_days: 5 working days from 2026-02-01 to before 2028-03-01; "
+        "3 working days from 2028-03-01 -> 5 working days")
+    assert got[("clause", "changed", "4-P3-B9")] == "clause 4-P3-B9: no longer checked by parents-informed-timely"
