@@ -17,7 +17,7 @@ from .errors import ConfigError, InputError, UsageError
 from .limits import DATE_RANGE_MESSAGE, MAX_INPUT_BYTES, in_date_range
 from .groups import GroupResult, find_groups
 from .facts import response_facts
-from .findings import STATUSES, Finding, resolve
+from .findings import STATUSES, Finding, resolve_versions
 from .inputs_guard import contained_error
 from .loading import iter_raw, record_label
 from .oracle import evaluate as oracle_evaluate
@@ -109,7 +109,9 @@ class Report:
         rb = self.rulebook
         out: dict[str, Any] = {
             "tool": {"name": "shg-check", "version": __version__},
-            "ruleset": {"version": rb.version, "digest": rb.digest, "rules": len(rb.rules)},
+            "ruleset": {"version": rb.version, "digest": rb.digest, "rules": len(rb.rules),
+                        **({"chapter_versions": [v.to_dict() for v in rb.chapter_versions]}
+                           if rb.chapter_versions else {})},
             "as_of": self.as_of.isoformat(),
             "parameters": [p.to_dict() for p in rb.parameters.values()],
             "summary": self.summary(),
@@ -135,16 +137,19 @@ class Checker:
     def __init__(self, rulebook: Rulebook, engine: str = "durable"):
         self.rulebook = rulebook
         self.engine_name = engine
-        self._engine = RulesEngine(rulebook.rules) if engine == "durable" else None
+        self._engine = RulesEngine(rulebook.all_rules()) if engine == "durable" else None
 
     def outcomes(self, facts: list[dict]):
         if self._engine is not None:
             return self._engine.evaluate(facts)
-        return oracle_evaluate(self.rulebook.rules, facts)
+        return oracle_evaluate(self.rulebook.all_rules(), facts)
 
     def check_record(self, record: dict, as_of: dt.date) -> list[Finding]:
+        """Every rule's finding: each judged by the rule version in force on the identification date."""
         outcomes = self.outcomes(response_facts(record, as_of))
-        return [resolve(rule, outcomes[rule.id]) for rule in self.rulebook.rules]
+        judged_on = str(record.get("identified_on") or "") or None
+        return [resolve_versions(self.rulebook.versions_of(rule.id), outcomes[rule.id], judged_on)
+                for rule in self.rulebook.rules]
 
     def check_records(self, records: Iterable[Record], as_of: dt.date,
                       progress: Progress | None = None) -> tuple[list[ResponseResult], list[InputError]]:
@@ -239,7 +244,7 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
         check_key(baseline, key_fingerprint(key) if key else None)
     detection_rules = None
     if incidents:  # bad detection rules or feed paths stop the run before any work
-        detection_rules = load_detection_rules(rules_dir, rulebook.parameters)
+        detection_rules = load_detection_rules(rulebook.detection_dir, rulebook.parameters)
         iter_raw(incidents, "incident")
     items = iter_responses(paths, mapping)  # streamed: each record is read, validated, checked and let go
     checker = Checker(rulebook, engine)
@@ -254,7 +259,7 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
                     first_night=first_night, selection=chosen_info,
                     policy_file=str(policy_file) if policy_file else None)
     if incidents:
-        found = find_groups(incidents, as_of, rules_dir, rulebook.parameters, streamed.responses,
+        found = find_groups(incidents, as_of, rulebook.detection_dir, rulebook.parameters, streamed.responses,
                             detection_rules)
         report.groups, report.detection = found.group_dicts(), found.meta()
         report.input_errors += found.input_errors
@@ -286,7 +291,8 @@ def detect_report(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None
     key = load_key(pseudonymise_key_file) if pseudonymise_key_file else None
     ruleset = load_detection_rules(rules_dir, params)
     rulebook = Rulebook([], params, rules_dir, ruleset.digest,
-                        f"{len(ruleset.rules)} detection rules, sha256 {ruleset.digest[:12]}")
+                        f"{len(ruleset.rules)} detection rules, sha256 {ruleset.digest[:12]}",
+                        chapter_versions=_chapter_versions(rules_dir, params))
     records, errors = [], []
     if responses:
         loaded = load_responses(responses)
@@ -310,6 +316,16 @@ def detect(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None
         raise ConfigError(f"{rules_dir}: rules directory not found")
     params = load_parameters(rules_dir / PARAMETERS_FILE, Path(params_file) if params_file else None)
     return find_groups(feeds, _as_of(as_of), rules_dir, params)
+
+
+def _chapter_versions(rules_dir: Path, params: dict) -> list:
+    """The chapter version of a rules folder, for reports that load no response rules (detect)."""
+    from .versions import version_chain
+
+    chain = version_chain(rules_dir)[:1]
+    in_force = params.get("chapter_in_force_from")
+    chain[0].valid_from = str(in_force.value) if in_force is not None else "1900-01-01"
+    return chain
 
 
 def _regular_file(path: str | os.PathLike[str] | None, what: str, limit: int) -> None:

@@ -19,9 +19,9 @@ from typing import Any, Iterable
 from .engine import EngineError, RulesEngine
 from .errors import ConfigError
 from .facts import response_facts
-from .findings import Finding, resolve
+from .findings import Finding, resolve_versions
 from .ir import Rule
-from .oracle import evaluate_rule
+from .oracle import evaluate as oracle_evaluate
 from .policy import Clause, Policy
 from .rulebook import Rulebook, expand_codes, load_rulebook, read_rule_file, rule_files, rule_validator, schema_problems
 from .validation import validate_response
@@ -166,12 +166,17 @@ class Example:
 def examples_of(rulebook: Rulebook, rule_ids: Iterable[str] | None = None) -> list[Example]:
     wanted = set(rule_ids) if rule_ids else None
     out = []
-    for rule in rulebook.rules:
-        if wanted is not None and rule.id not in wanted:
+    for head in rulebook.rules:
+        if wanted is not None and head.id not in wanted:
             continue
-        for kind in ("pass", "fail"):
-            for i, spec in enumerate(rule.raw["examples"][kind]):
-                out.append(Example(rule, kind, i, spec))
+        seen: set[str] = set()
+        for rule in rulebook.versions_of(head.id):  # each rule file's examples once (a dated rule has several)
+            if rule.source in seen:
+                continue
+            seen.add(rule.source)
+            for kind in ("pass", "fail"):
+                for i, spec in enumerate(rule.raw["examples"][kind]):
+                    out.append(Example(rule, kind, i, spec))
     return out
 
 
@@ -192,7 +197,7 @@ class ExampleRunner:
 
     def __init__(self, rulebook: Rulebook):
         self.rulebook = rulebook
-        self.engine = RulesEngine(rulebook.rules)
+        self.engine = RulesEngine(rulebook.all_rules())
 
     def run(self, ex: Example) -> ExampleResult:
         spec = ex.spec
@@ -206,8 +211,10 @@ class ExampleRunner:
             return result
         try:
             facts = response_facts(record, _as_of(spec))
-            result.engine = resolve(ex.rule, self.engine.evaluate(facts)[ex.rule.id])
-            result.oracle = resolve(ex.rule, evaluate_rule(ex.rule, facts))
+            # every version of the rule: the one in force on the example's identification date judges it
+            versions = self.rulebook.versions_of(ex.rule.id)
+            result.engine = resolve_versions(versions, self.engine.evaluate(facts)[ex.rule.id])
+            result.oracle = resolve_versions(versions, oracle_evaluate(versions, facts)[ex.rule.id])
         except (EngineError, ValueError, KeyError, TypeError) as exc:
             result.problems.append(f"could not be evaluated ({type(exc).__name__})")
             return result
@@ -275,6 +282,14 @@ def render_show(rulebook: Rulebook, policy: Policy, rule_id: str) -> str:
         code = req.code or f"<each {rule.subject_label}'s {req.code_field}>"
         due = f", due {req.due.kind}" if req.due else ""
         lines.append(f"  {code}: {req.label}{due}")
+    versions = rulebook.versions_of(rule.id)
+    if len(versions) > 1 or versions[-1].valid_to is not None or len(rulebook.chapter_versions) > 1:
+        from .workdays import from_epoch_day
+        lines += ["", "Versions (a response is judged by the one in force on its identification date):"]
+        for v in versions:
+            until = f" to before {from_epoch_day(v.valid_to).isoformat()}" if v.valid_to is not None else ""
+            lines.append(f"  from {v.version}{until} (chapter version {v.chapter_version}): "
+                         f"{v.limits or 'no parameters'}; {v.source}")
     lines += ["", "Examples:"]
     for kind in ("pass", "fail"):
         for spec in raw["examples"][kind]:
@@ -447,19 +462,26 @@ def _policy_problems(policy: Policy) -> list[Located]:
 def lint_located(rules_dir: Path, policy: Policy, params_file: Path | None = None) -> list[Located]:
     """Every problem of a rules directory, located; [] when it is clean."""
     from .params import load_parameters
+    from .params import apply_overrides
     from .rulebook import PARAMETERS_FILE, located_schema_problems, normalise
 
     rules_dir = Path(rules_dir)
     if not rules_dir.is_dir():
         return [(str(rules_dir), None, "rules directory not found")]
     problems: list[Located] = []
-    try:
-        params = load_parameters(rules_dir / PARAMETERS_FILE, params_file)
+    try:  # the parameters of the whole chapter-version chain (an overlay inherits the ones before it)
+        from . import versions as dating
+
+        chain = dating.version_chain(rules_dir)
+        params = dating.overlay_parameters(load_parameters(chain[0].directory / PARAMETERS_FILE), chain)
+        if params_file is not None:
+            params = load_parameters(chain[0].directory / PARAMETERS_FILE, params_file) if len(chain) == 1 \
+                else apply_overrides(params, Path(params_file))
     except ConfigError as exc:
         problems.append((str(exc).split(": ", 1)[0], None, str(exc).split(": ", 1)[-1]))
         params = None
     files = rule_files(rules_dir)
-    if not files:
+    if not files and not (rules_dir / "version.yaml").is_file():
         problems.append((str(rules_dir), None, "no rule files (*.yaml) found"))
     seen: dict[str, Path] = {}
     for path in files:
@@ -490,6 +512,17 @@ def lint_located(rules_dir: Path, policy: Policy, params_file: Path | None = Non
             except ConfigError as exc:
                 problems.append((str(path), _normalise_pointer(str(exc), doc), str(exc)))
         problems += [(str(path), where, msg) for where, msg in lint_doc_located(doc, policy)]
+    if not problems and params is not None:
+        # every file is sound on its own: what only the whole set shows (chapter versions and their
+        # manifests, dated rules and parameter values) comes from loading it
+        try:
+            load_rulebook(rules_dir, params_file)
+        except ConfigError as exc:
+            for line in str(exc).splitlines():
+                line = line.strip()
+                if line and line not in ("invalid rules:", "invalid chapter version:"):
+                    problems.append((line.split(": ", 1)[0], None, line.split(": ", 1)[1])
+                                    if ": " in line else (str(rules_dir), None, line))
     return problems + _policy_problems(policy)
 
 

@@ -462,7 +462,9 @@ def rules_group():
       shg-check rules lint          schema, ids, clauses, examples, codes (exit 1 on a problem)
       shg-check rules book          the rulebook people read, HTML or Markdown (clause by clause)
       shg-check rules new ID --clause C   start a rule file (placeholders, one pass and one fail example)
-      shg-check rules reference     the rule language for authors (docs/rule-language.md)"""
+      shg-check rules reference     the rule language for authors (docs/rule-language.md)
+      shg-check rules diff OLD NEW  what changed between two rule sets (rules, parameters, clauses, vocabularies)
+      shg-check rules impact --from OLD --to NEW EXPORT...   which findings of which responses a change alters"""
 
 
 def _rules_options(func):
@@ -606,6 +608,68 @@ def rules_reference(output):
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@rules_group.command("diff")
+@click.argument("old_dir", metavar="OLD", type=click.Path(file_okay=False))
+@click.argument("new_dir", metavar="NEW", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--params", "params_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="The partnership's parameter overrides, applied to both.")
+def rules_diff(old_dir, new_dir, fmt, params_file):
+    """What changed between two rule sets, in words: chapter versions, rules, parameters (values and from
+    when), the clauses the rules check, and vocabularies.
+
+    \b
+    OLD and NEW are rule set folders: rules/ or a later chapter version that inherits it, e.g.
+      shg-check rules diff rules rules/versions/2028-03-01
+    Exit 0 when they judge alike, 1 when something changed."""
+    from .rulebook import load_rulebook
+    from .ruleset_diff import diff, render_diff_json, render_diff_text
+
+    params = Path(params_file) if params_file else None
+    old, new = load_rulebook(Path(old_dir), params), load_rulebook(Path(new_dir), params)
+    changes = diff(old, new)
+    click.echo((render_diff_json if fmt == "json" else render_diff_text)(old, new, changes), nl=False)
+    sys.exit(EXIT_GAPS if changes else EXIT_OK)
+
+
+@rules_group.command("impact")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--from", "old_dir", required=True, type=click.Path(file_okay=False), metavar="OLD",
+              help="The rule set in force now (a rules folder).")
+@click.option("--to", "new_dir", required=True, type=click.Path(file_okay=False), metavar="NEW",
+              help="The proposed rule set (a rules folder, e.g. a new chapter version).")
+@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+              help="Judge as of this date (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the report here (atomically) instead of standard output.")
+@click.option("--params", "params_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="The partnership's parameter overrides, applied to both.")
+def rules_impact(paths, old_dir, new_dir, as_of, fmt, output, params_file):
+    """For each response, which findings a rule change alters and why, with a summary by rule:
+    what a partnership board reads before approving a change.
+
+    \b
+    Example:
+      shg-check rules impact --from rules --to rules/versions/2028-03-01 exports/ --format html --output impact.html
+    Children are named only by the export's pseudonymous ids. Exit 0 when no finding changes, 1 when
+    some do, 3 when some records could not be checked."""
+    from .impact import RENDERERS, impact
+    from .outputs import refuse_overwrite
+
+    if output:
+        refuse_overwrite({"--output": [output]}, list(paths), {"--from folder": old_dir, "--to folder": new_dir,
+                                                               "--params file": params_file})
+    result = impact(paths, old_dir, new_dir, as_of, params_file)
+    text = RENDERERS[fmt](result)
+    if output:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}: {len(result.responses_changed)} responses with changed findings", err=True)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(EXIT_INPUT_ERRORS if result.input_errors else EXIT_GAPS if result.changes else EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

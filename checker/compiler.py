@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .findings import INSUFFICIENT, MISSING, NA, PENDING
+from .findings import INSUFFICIENT, MISSING, NA, PENDING, VERSION
 from .ir import Cond, Due, Ref, Related, Requirement, Rule, Test, unknowable
 from .oracle import not_in_force_reason
 
@@ -122,8 +122,19 @@ class _Compiler:
     # -- applicability ------------------------------------------------------
     def applies(self) -> None:
         rule = self.rule
-        self.emit([self.response().add({"$lt": {"identified_on_d": rule.in_force_from}})], NA,
-                  reason=not_in_force_reason(rule))
+        if rule.has_before:
+            before = self.response().add({"$lt": {"identified_on_d": rule.in_force_from}})
+            if rule.before_from is not None:
+                before.add({"$gte": {"identified_on_d": rule.before_from}})
+            self.emit([before], NA, reason=not_in_force_reason(rule))
+        if rule.after_reason and rule.valid_to is not None:
+            self.emit([self.response().add({"$gte": {"identified_on_d": rule.valid_to}})], NA,
+                      reason=rule.after_reason)
+        self.dating = len(self.variants)  # the variants so far say where the rule is not in force
+        if rule.windows > 1:
+            # one of several versions of the rule: its variants below match only a response identified
+            # while it is in force (see compile), and this one says which version judged it
+            self.emit([self.response()], VERSION, code=str(rule.window))
         for i, cond in enumerate(rule.applies):
             if cond.kind == "response":
                 for t in cond.tests:
@@ -296,6 +307,17 @@ class _Compiler:
             self.no_subject()
         for req in self.rule.requires:
             self.requirement(req)
+        if self.rule.windows > 1:  # effective dating as patterns: in force on the identification date
+            window = [{"$gte": {"identified_on_d": self.rule.in_force_from}}]
+            if self.rule.valid_to is not None:
+                window.append({"$lt": {"identified_on_d": self.rule.valid_to}})
+            for patterns, _ in self.variants[self.dating:]:
+                heads = [p for p in patterns if p.alias == "r" and p.fact == "response" and not p.negated]
+                if not heads:  # pragma: no cover - every variant reads the response
+                    patterns.insert(0, self.response())
+                    heads = patterns[:1]
+                for p in heads:
+                    p.add(*window)
         return self.variants
 
 

@@ -151,7 +151,7 @@ class RulesEngine:
                 chunks.append({})
             for i, (body, template, uses) in enumerate(variants):
                 body["run"] = self._action(template)
-                chunks[-1][f"{rule.id}#{i}"] = body
+                chunks[-1][f"{rule.id}#{i}" if not rule.window else f"{rule.id}@{rule.window}#{i}"] = body
                 for fact, n in uses.items():
                     self.copies[fact] = max(self.copies.get(fact, 1), n)
         self._host = _QuietHost()

@@ -20,6 +20,7 @@ STATUSES = ("met", "gap", "pending", "not_applicable", "insufficient_data", "adv
 # indicative list, a definition); what it found unmet is advice, never a gap, never exit code 1.
 ADVISORY = "advisory"
 NA, MISSING, PENDING, INSUFFICIENT = "na", "missing", "pending", "insufficient"
+VERSION = "version"  # not a conclusion: which version of a rule was in force (effective dating, issue 11)
 
 
 @dataclass(frozen=True, order=True)
@@ -49,6 +50,11 @@ class Finding:
     waived: dict | None = None          # {reason, approved_by, expires_on}: an accepted gap, still status gap
     waiver_expired: dict | None = None  # the same, for a waiver whose expiry date has passed
     delta: str | None = None            # new | persisting (gaps), resolved (a baseline gap that is no longer one)
+    # Effective dating (issue 11): the date the rule versions were chosen by (the response's
+    # identification date) and the rule version in force then (None: the rule was not in force).
+    judged_on: str | None = None
+    rule_version: str | None = None
+    chapter_version: str | None = None
 
     def to_dict(self) -> dict:
         out = {
@@ -67,6 +73,12 @@ class Finding:
             out["waiver_expired"] = self.waiver_expired
         if self.delta:
             out["delta"] = self.delta
+        if self.judged_on:
+            out["judged_on"] = self.judged_on
+        if self.rule_version:
+            out["rule_version"] = self.rule_version
+        if self.chapter_version:
+            out["chapter_version"] = self.chapter_version
         return out
 
 
@@ -174,3 +186,37 @@ def resolve(rule: Rule, outcomes: Iterable[Outcome]) -> Finding:
         return Finding(status="pending", message=f"Not yet due on this open response: {_labels(pending, own)}.",
                        evidence=sorted({o.ptr for o in by_kind[PENDING]}), pending=pending, **base)
     return Finding(status="met", message=f"Met: {rule.title}.", **base)
+
+
+def resolve_versions(versions: list[Rule], outcomes: Iterable[Outcome], judged_on: str | None = None) -> Finding:
+    """One finding for a rule with one or more dated versions: the version the engine found in force on
+    the identification date (a ``version`` outcome, when there are several) judges the response; the
+    finding names it and the date. Where no version was in force, the rule's not_applicable says why."""
+    outcomes = list(outcomes)
+    chosen = [o for o in outcomes if o.kind == VERSION]
+    rule = versions[int(chosen[0].code)] if chosen else versions[0]
+    rest = [o for o in outcomes if o.kind != VERSION]
+    if not chosen and len(versions) > 1 and any(o.kind == NA for o in rest):
+        rule = _nearest(versions, rest)
+    finding = resolve(rule, rest)
+    finding.judged_on = judged_on
+    na = {o.reason for o in rest if o.kind == NA}
+    not_in_force = na and any(_before(v) in na or (v.after_reason and v.after_reason in na) for v in versions)
+    if not not_in_force and (chosen or len(versions) == 1):
+        finding.rule_version = rule.version or None
+        finding.chapter_version = rule.chapter_version or None
+    return finding
+
+
+def _before(rule: Rule) -> str:
+    from .oracle import not_in_force_reason
+    return not_in_force_reason(rule)
+
+
+def _nearest(versions: list[Rule], outcomes: list[Outcome]) -> Rule:
+    """The version whose not-in-force reason fired (its words describe the finding)."""
+    reasons = {o.reason for o in outcomes}
+    for v in versions:
+        if v.after_reason in reasons or (v.has_before and _before(v) in reasons):
+            return v
+    return versions[0]

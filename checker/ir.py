@@ -114,6 +114,19 @@ class Rule:
     next_step: str = ""            # what to do or record next, for gap messages
     limits: str = ""               # the parameters used, with value, unit and source, for gap messages
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+    # Effective dating (issue 11): this rule version is in force for responses identified on or after
+    # ``in_force_from`` and before ``valid_to`` (epoch days; valid_to exclusive, None = open). One rule id
+    # may have several versions (a changed rule file, or a dated parameter value): ``window`` of ``windows``.
+    valid_to: int | None = None
+    version: str = ""              # the rule version's name: the ISO date it is in force from
+    chapter_version: str = ""      # the chapter version (rules/version.yaml, an overlay's) it comes from
+    window: int = 0
+    windows: int = 1
+    has_before: bool = True        # not_applicable where identified before in_force_from (the first version,
+    before_from: int | None = None  # or after a gap from before_from on, when the rule was not in force)
+    before_reason: str = ""        # '' = the v1 reason (before the chapter came into force)
+    after_reason: str = ""         # not in force from valid_to on (only on a rule's last version)
+    next_review: str = ""          # ISO date the rule is due for review ('' = the chapter's)
 
 
 # Fields every fact of its type carries (required by the exchange format): never unknown.

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 import dataclasses
 
-from .findings import INSUFFICIENT, MISSING, NA, PENDING, Outcome, describe
+from .findings import INSUFFICIENT, MISSING, NA, PENDING, VERSION, Outcome, describe
 from .ir import Condition, Due, Ref, Related, Requirement, Rule, Test, unknowable
 from .workdays import from_epoch_day
 
@@ -21,6 +21,8 @@ _OPS = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gte": operator
 
 
 def not_in_force_reason(rule: Rule) -> str:
+    if rule.before_reason:
+        return rule.before_reason
     return f"identified before the chapter came into force ({from_epoch_day(rule.in_force_from).isoformat()})"
 
 
@@ -120,8 +122,11 @@ def _due(rule: Rule, due: Due | None, env, code: str, ptr: str, by_type) -> Outc
 def _applies(rule: Rule, by_type, env) -> list[Outcome]:
     r = env["r"]
     out = []
-    if r["identified_on_d"] < rule.in_force_from:
+    day = r["identified_on_d"]
+    if rule.has_before and day < rule.in_force_from and (rule.before_from is None or day >= rule.before_from):
         out.append(Outcome(rule.id, NA, reason=not_in_force_reason(rule)))
+    if rule.after_reason and rule.valid_to is not None and day >= rule.valid_to:
+        out.append(Outcome(rule.id, NA, reason=rule.after_reason))
     for cond in rule.applies:
         if cond.kind == "response":
             for t in cond.tests:
@@ -163,6 +168,12 @@ def evaluate_rule(rule: Rule, facts: list[dict]) -> set[Outcome]:
     r = by_type["response"][0]
     env: dict[str, dict] = {"r": r}
     outcomes = set(_applies(rule, by_type, env))
+    if rule.windows > 1:  # one of several versions: judged only where in force, and says so
+        day = r["identified_on_d"]
+        if day < rule.in_force_from or (rule.valid_to is not None and day >= rule.valid_to):
+            return {o for o in outcomes if o.kind == NA and o.reason in (not_in_force_reason(rule), rule.after_reason)}
+        outcomes = {o for o in outcomes if not (o.kind == NA and o.reason in (not_in_force_reason(rule), rule.after_reason))}
+        outcomes.add(Outcome(rule.id, VERSION, str(rule.window)))
     if rule.subject_fact == "response":
         subjects = [r]
     else:
@@ -193,4 +204,7 @@ def evaluate_rule(rule: Rule, facts: list[dict]) -> set[Outcome]:
 
 
 def evaluate(rules: Iterable[Rule], facts: list[dict]) -> dict[str, set[Outcome]]:
-    return {rule.id: evaluate_rule(rule, facts) for rule in rules}
+    out: dict[str, set[Outcome]] = {}
+    for rule in rules:  # several versions of one rule: each judges only where it is in force
+        out.setdefault(rule.id, set()).update(evaluate_rule(rule, facts))
+    return out

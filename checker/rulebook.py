@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -20,7 +20,7 @@ import jsonschema
 from .catalogue import FACTS, SINGLETONS, canonical_doc, plain_field
 from .errors import ConfigError
 from .ir import Cond, Condition, Due, IfNone, Ref, Related, Requirement, Rule, Test
-from .params import Parameter, load_parameters
+from .params import Parameter, apply_overrides, load_parameters
 from .policy import section_sort_key
 from .vocab import VOCAB_FILE, local_names
 from .yamlio import read_yaml
@@ -71,6 +71,34 @@ class Rulebook:
     directory: Path
     digest: str
     version: str
+    # Effective dating (checker/versions.py): every dated version of each rule, oldest first, and the
+    # chapter versions the rule set is made of (the first, then each overlay).
+    versions: dict[str, list[Rule]] = field(default_factory=dict)
+    chapter_versions: list = field(default_factory=list)
+
+    def all_rules(self) -> list[Rule]:
+        """Every version of every rule: what the engine compiles (each judges only where in force)."""
+        if not self.versions:
+            return list(self.rules)
+        return [v for rule in self.rules for v in self.versions.get(rule.id, [rule])]
+
+    def versions_of(self, rule_id: str) -> list[Rule]:
+        return self.versions.get(rule_id) or [self.by_id(rule_id)]
+
+    @property
+    def is_dated(self) -> bool:
+        """More than one chapter version, or a rule with more than one version: findings say which judged them."""
+        return len(self.chapter_versions) > 1 or any(len(v) > 1 for v in self.versions.values())
+
+    @property
+    def detection_dir(self) -> Path:
+        """The directory whose detection/ folder holds the group detection rules (the first version's)."""
+        return self.chapter_versions[0].directory if self.chapter_versions else self.directory
+
+    def versions_words(self) -> str:
+        """The chapter version(s) and rule set version used, in words, for every report."""
+        chapters = "; ".join(v.words() for v in self.chapter_versions) or "chapter version not named"
+        return f"{chapters}; rule set {self.version}"
 
     def by_id(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -82,9 +110,14 @@ class Rulebook:
 DETECTION_DIR = "detection"  # group detection rules: their own schema, loaded by checker/detection_rules.py
 
 
+NOT_RULE_FILES = {PARAMETERS_FILE, "version.yaml", VOCAB_FILE}  # data next to the rules, not rules
+VERSIONS_DIR = "versions"  # later chapter versions (overlays, checker/versions.py): not part of this one
+
+
 def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*.yaml")
-                  if p.name not in (PARAMETERS_FILE, VOCAB_FILE) and p.relative_to(directory).parts[0] != DETECTION_DIR)
+                  if p.name not in NOT_RULE_FILES
+                  and p.relative_to(directory).parts[0] not in (DETECTION_DIR, VERSIONS_DIR))
 
 
 def read_rule_file(path: Path) -> dict:
@@ -95,19 +128,61 @@ def read_rule_file(path: Path) -> dict:
 
 
 def load_rulebook(directory: Path, params_override: Path | None = None) -> Rulebook:
-    """Read, validate and normalise every rule under ``directory``; raise ConfigError listing every problem."""
+    """Read, validate and normalise every rule under ``directory``; raise ConfigError listing every problem.
+
+    ``directory`` is a chapter version: the first, or an overlay inheriting earlier ones (checker/versions.py);
+    each rule gets one version per window of identification dates in which it and its parameters' values
+    are in force."""
+    from . import versions as dating
+
     directory = Path(directory)
     if not directory.is_dir():
         raise ConfigError(f"{directory}: rules directory not found")
-    params = load_parameters(directory / PARAMETERS_FILE, params_override)
-    rules, docs = load_rule_docs(rule_files(directory), rule_validator(),
-                                 lambda doc, path: normalise(doc, params, path), "rules")
+    chain = dating.version_chain(directory)
+    base = chain[0].directory
+    params = load_parameters(base / PARAMETERS_FILE)
+    for _ in range(2):  # the first version is in force from chapter_in_force_from (a --params file may move it)
+        in_force = params.get("chapter_in_force_from")
+        chain[0].valid_from = str(in_force.value) if in_force is not None else "1900-01-01"
+        if _:
+            break
+        params = dating.overlay_parameters(params, chain)
+        if params_override is not None:
+            params = apply_overrides(params, params_override)
+    for before, after in zip(chain, chain[1:]):
+        if after.valid_from <= before.valid_from:
+            raise ConfigError(f"{after.directory / 'version.yaml'}: valid_from {after.valid_from} is not after "
+                              f"the version it inherits ({before.valid_from})")
+        before.valid_to = after.valid_from
+    docs: list[tuple[Path, dict]] = []
+    for version in chain:
+        docs += load_rule_docs(rule_files(version.directory), rule_validator(), lambda doc, path: None, "rules")[1]
+    by_path = {path: doc for path, doc in docs}
+    entries, problems = dating.rule_entries(chain, rule_files, by_path.__getitem__)
+    if problems:
+        raise ConfigError("invalid chapter version:\n  " + "\n  ".join(problems))
+    versions: dict[str, list[Rule]] = {}
+    for rid, rule_entries in entries.items():
+        try:
+            found = dating.dated_versions(rule_entries, params, normalise, chain[0].valid_from, chain)
+        except ConfigError as exc:
+            problems.append(f"{getattr(exc, 'path', '') or rule_entries[-1].path}: {exc}")
+            continue
+        if not found:
+            problems.append(f"{rule_entries[-1].path}: rule {rid!r} is never in force (valid_to is not after "
+                            "valid_from)")
+        versions[rid] = found
+    if problems:
+        raise ConfigError("invalid rules:\n  " + "\n  ".join(problems))
+    rules = [vs[-1] for vs in versions.values() if vs]
     if not rules:
         raise ConfigError(f"{directory}: no rule files (*.yaml) found")
     rules.sort(key=lambda r: (section_sort_key(r.section), r.id))
     # the texts as reports show them, in the internal field names
-    digest = digest_of([(path, local_names(canonical_doc(doc))) for path, doc in docs], params)
-    return Rulebook(rules, params, directory, digest, f"{len(rules)} rules, sha256 {digest[:12]}")
+    digest = digest_of([(path, local_names(canonical_doc(doc))) for path, doc in docs], params,
+                       chain if len(chain) > 1 else None)
+    return Rulebook(rules, params, directory, digest, f"{len(rules)} rules, sha256 {digest[:12]}",
+                    versions, chain)
 
 
 def load_rule_docs(paths: list[Path], validator: jsonschema.Draft202012Validator,
@@ -142,12 +217,19 @@ def load_rule_docs(paths: list[Path], validator: jsonschema.Draft202012Validator
     return out, docs
 
 
-def digest_of(docs: list[tuple[Path, dict]], params: dict[str, Parameter]) -> str:
-    """sha256 of the rule documents (by id) and the parameter values and sources used."""
+def digest_of(docs: list[tuple[Path, dict]], params: dict[str, Parameter], chain: list | None = None) -> str:
+    """sha256 of the rule documents (by id) and the parameter values and sources used (with their dated
+    values, and the chapter versions' manifests, where there are)."""
     h = hashlib.sha256()
-    for _, doc in sorted(docs, key=lambda d: d[1]["id"]):
+    for _, doc in sorted(docs, key=lambda d: (d[1]["id"], json.dumps(d[1], sort_keys=True, default=str))):
         h.update(json.dumps(doc, sort_keys=True, default=str).encode())
     h.update(json.dumps({k: [p.value, p.source] for k, p in sorted(params.items())}, sort_keys=True).encode())
+    dated = {k: p.dated for k, p in sorted(params.items()) if p.dated}
+    if dated:
+        h.update(json.dumps(dated, sort_keys=True, default=str).encode())
+    for version in chain or ():
+        h.update(json.dumps({**version.to_dict(), "adds": version.adds, "changes": version.changes,
+                             "removes": version.removes}, sort_keys=True).encode())
     return h.hexdigest()
 
 

@@ -73,6 +73,10 @@ class Summary:
     reason: str = ""
     notices: list[str] = field(default_factory=list)
     selection: dict | None = None
+    # Effective dating (issue 11): the chapter version(s) and rule set version used, in words, for every
+    # format; warnings for a chapter or rule past its review date (relative to as_of) are in ``notices``.
+    versions: str = ""
+    chapter_versions: list[dict] = field(default_factory=list)
 
     @property
     def gaps_unwaived(self) -> int:
@@ -114,6 +118,9 @@ class Summary:
             out["notices"] = list(self.notices)
         if self.selection is not None:
             out["selection"] = dict(self.selection)
+        if self.versions:
+            out["versions"] = self.versions
+            out["chapter_versions"] = [dict(v) for v in self.chapter_versions]
         return out
 
     def gaps_phrase(self) -> str:
@@ -230,6 +237,10 @@ def summarise(report, fail_on: str | None = None) -> Summary:
     s.reason = _reason(s)
     s.notices = notices(report)
     s.selection = getattr(report, "selection", None)
+    rb = getattr(report, "rulebook", None)
+    if rb is not None and getattr(rb, "chapter_versions", None):
+        s.versions = rb.versions_words()
+        s.chapter_versions = [v.to_dict() for v in rb.chapter_versions]
     return s
 
 
@@ -256,6 +267,10 @@ def notices(report) -> list[str]:
     sel = getattr(report, "selection", None)
     if sel:
         out.append("Only some responses were checked: " + selection_words(sel) + ".")
+    rb = getattr(report, "rulebook", None)
+    if rb is not None and getattr(rb, "chapter_versions", None):
+        from .versions import review_notices
+        out += review_notices(rb.chapter_versions, rb.versions, report.as_of)
     return out
 
 

@@ -33,7 +33,9 @@ from .rows import finding_rows, waiver_note  # noqa: F401  (waiver_note: kept fo
 
 COLUMNS = ("kind", "response_id", "group_id", "response_status", "identified_on", "local_authority", "severity",
            "status", "delta", "section", "clause", "rule", "title", "message", "missing", "evidence", "waived",
-           "waiver_expires_on", "waiver_expired", "waiver_approved_by", "waiver_reason", "clause_text")
+           "waiver_expires_on", "waiver_expired", "waiver_approved_by", "waiver_reason", "clause_text",
+           # effective dating (issue 11): the date the rule version was chosen by, and that version
+           "judged_on", "rule_version", "chapter_version")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
@@ -63,7 +65,7 @@ def render_csv(report: Report) -> str:
     notices = list(model.notices) + (["first night: no baseline yet, so no gap is marked new or persisting"]
                                      if model.first_night else [])
     for text in notices:  # what a reader must not miss comes first, as rows of kind "notice"
-        writer.writerow([neutralise(c) for c in ["notice"] + [""] * 12 + [text] + [""] * 8])
+        writer.writerow([neutralise(c) for c in ["notice"] + [""] * 12 + [text] + [""] * 11])
     for g in report.groups or []:   # found without response records (detect): one row each, needing a look
         if group_not_checked(g):
             members = g.get("members") or []
@@ -73,7 +75,7 @@ def render_csv(report: Report) -> str:
                 f"Possible self-harm group ({str(g.get('basis', '')).replace('_', ' ')})",
                 f"Possible group of {len(members)} children ({', '.join(members)}), {g.get('first_date', '')} to "
                 f"{g.get('last_date', '')}: not checked for escalation (no response records given).",
-                ";".join(members), "", "no", "", "no", "", "", ""]])
+                ";".join(members), "", "no", "", "no", "", "", "", "", "", ""]])
     for row in csv_rows(report):
         resp = responses.get(row["response_id"])
         waiver = row["waived"] or row["waiver_expired"] or {}
@@ -83,6 +85,7 @@ def render_csv(report: Report) -> str:
                  row["delta"], row["section"], row["clause"], row["rule"], row["title"], row["message"],
                  ";".join(row["missing"]), ";".join(row["evidence"]), "yes" if row["waived"] else "no",
                  waiver.get("expires_on", ""), "yes" if row["waiver_expired"] else "no",
-                 waiver.get("approved_by", ""), waiver.get("reason", ""), chapter.clause_text(row["clause"])]
+                 waiver.get("approved_by", ""), waiver.get("reason", ""), chapter.clause_text(row["clause"]),
+                 row.get("judged_on", ""), row.get("rule_version", ""), row.get("chapter_version", "")]
         writer.writerow([neutralise(str(c)) for c in cells])
     return out.getvalue()

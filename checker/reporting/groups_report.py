@@ -13,6 +13,7 @@ def render_detection_text(report) -> str:
     lines = [
         f"shg-check possible self-harm groups, as of {report.as_of.isoformat()}",
         f"Detection rules: {len(meta.get('rules') or [])}, sha256 {str(meta.get('digest', ''))[:12]}",
+        *([f"Versions: {model.versions}"] if model.versions else []),
         f"Summary: {model.line()}",
         f"Incidents read: {meta.get('incidents_read', 0)}; episodes of children counted: "
         f"{meta.get('episodes_counted', 0)}; left out: {left.get('adult_at_episode', 0)} at adult age, "
@@ -21,6 +22,7 @@ def render_detection_text(report) -> str:
             f"; need action: {model.groups_needing_action}" if checked
             else " (not checked for escalation: no response records were given)"),
     ]
+    lines += [f"NOTICE: {n}" for n in model.notices]
     lines += render_groups(report.groups or [])
     if report.input_errors:
         lines += ["", "Input errors (these rows were not used)", "-" * 39]

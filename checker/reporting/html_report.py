@@ -143,7 +143,9 @@ def _finding_view(f, rulebook, chapter, clauses: _Clauses, full: bool) -> dict:
            "clauses": clauses.cite(cited, gap=f.status == "gap") if full else clauses.cite([f.clause]),
            "evidence": [{"pointer": e, "words": plain_pointer(e)} for e in f.evidence],
            "waived": bool(f.waived), "waiver_expired": bool(f.waiver_expired), "delta": f.delta or "",
-           "waiver_note": waiver_note({"waived": f.waived, "waiver_expired": f.waiver_expired})}
+           "waiver_note": waiver_note({"waived": f.waived, "waiver_expired": f.waiver_expired}),
+           "judged_on": f.judged_on or "", "rule_version": f.rule_version or "",
+           "chapter_version": f.chapter_version or ""}
     return row
 
 

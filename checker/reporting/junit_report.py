@@ -114,7 +114,8 @@ def render_junit(report: Report) -> str:
     root.insert(0, summary)
     props = ET.SubElement(summary, "properties")
     for name, value in (("exit_code", model.exit_code), ("fail_on", model.fail_on), ("gaps", model.gaps),
-                        ("failing_gaps", model.failing), ("summary", model.line())):
+                        ("failing_gaps", model.failing), ("summary", model.line()),
+                        *((("versions", model.versions),) if model.versions else ())):
         ET.SubElement(props, "property", {"name": name, "value": _x(value)})
     for text in model.notices + (["first night: no baseline yet"] if model.first_night else []):
         ET.SubElement(props, "property", {"name": "notice", "value": _x(text)})

@@ -30,6 +30,8 @@ def _gap_line(row: dict) -> str:
     note = waiver_note(row)
     if note:
         line += f" *({esc(note)})*"
+    if row.get("rule_version"):
+        line += f" *(rule version from {esc(row['rule_version'])}, judged on {esc(row.get('judged_on', ''))})*"
     return line
 
 
@@ -40,6 +42,9 @@ def render_markdown(report: Report) -> str:
     sev = m.gaps_by_severity
     out = [f"# Self-harm groups: compliance report as of {report.as_of.isoformat()}", "",
            f"Rules: {esc(rb.version)}.", ""]
+    if m.versions:
+        out += [f"Versions: {esc(m.versions)}; each response is judged by the rules in force on its "
+                "identification date.", ""]
     for n in m.notices:
         out += [f"> **Notice:** {esc(n)}", ""]
     if m.first_night:

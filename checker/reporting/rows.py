@@ -22,7 +22,7 @@ CHART_STATUSES = ("met", "gap", "pending", "insufficient_data")
 def _row(**kw: Any) -> dict[str, Any]:
     base = {"kind": "response", "response_id": "", "group": "", "rule": "", "status": "", "severity": "", "section": "",
             "clause": "", "title": "", "message": "", "missing": [], "evidence": [], "waived": None,
-            "waiver_expired": None, "delta": ""}
+            "waiver_expired": None, "delta": "", "judged_on": "", "rule_version": "", "chapter_version": ""}
     base.update({k: v for k, v in kw.items() if v is not None})
     return base
 
@@ -49,7 +49,9 @@ def finding_rows(report: Report) -> list[dict[str, Any]]:
             rows.append(_row(response_id=r.response_id, rule=f.rule, status=f.status, severity=f.severity,
                              section=f.section, clause=f.clause, title=f.title, message=f.message,
                              missing=list(f.missing), evidence=list(f.evidence), waived=f.waived,
-                             waiver_expired=f.waiver_expired, delta=f.delta or ""))
+                             waiver_expired=f.waiver_expired, delta=f.delta or "",
+                             judged_on=f.judged_on or "", rule_version=f.rule_version or "",
+                             chapter_version=f.chapter_version or ""))
     rows += group_finding_rows(report)
     for res in report.resolved or []:
         if res.get("now") == "not_checked":

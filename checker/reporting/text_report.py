@@ -25,11 +25,21 @@ def _section(title: str) -> list[str]:
     return ["", title, "-" * len(title)]
 
 
+def version_words(f) -> str:
+    """Which rule version judged a finding, and by which date (effective dating, issue 11)."""
+    if f.rule_version:
+        return (f"Judged by the rule in force on {f.judged_on} (the identification date): the version in force from "
+                f"{f.rule_version}, chapter version {f.chapter_version}.")
+    return f"Judged on {f.judged_on} (the identification date): no version of this rule was in force then."
+
+
 def header_lines(report: Report, s: Summary) -> list[str]:
     rb = report.rulebook
     lines = [
         f"shg-check gap report, as of {report.as_of.isoformat()}",
         f"Rules: {rb.version} ({rb.directory})",
+        *([f"Versions: {s.versions}; each response is judged by the rules in force on its identification date"]
+          if s.versions else []),
         f"Summary: {s.line()}",
         f"Responses checked: {s.responses_checked}; with gaps: {s.responses_with_gaps}; {s.gaps_phrase()}, "
         f"of which {s.gaps_in_responses} in responses and {s.gaps_in_groups} in possible groups; "
@@ -71,6 +81,8 @@ def render_text(report: Report) -> str:
                 lines.append(f"      {note[0].upper()}{note[1:]}")
             if f.evidence:
                 lines.append(f"      Evidence: {', '.join(f.evidence)}")
+            if f.judged_on:
+                lines.append(f"      {version_words(f)}")
         for f in r.findings:
             if f.status == "advisory":
                 lines.append(f"  ADVICE section {f.section} ({f.clause}) {f.rule}")
