@@ -647,7 +647,9 @@ def rules_diff(old_dir, new_dir, fmt, params_file):
               help="Write the report here (atomically) instead of standard output.")
 @click.option("--params", "params_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="The partnership's parameter overrides, applied to both.")
-def rules_impact(paths, old_dir, new_dir, as_of, fmt, output, params_file):
+@click.option("--vocab", "vocab_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Vocabulary overrides layered on the NEW rule set's vocabularies (records are read with them).")
+def rules_impact(paths, old_dir, new_dir, as_of, fmt, output, params_file, vocab_files):
     """For each response, which findings a rule change alters and why, with a summary by rule:
     what a partnership board reads before approving a change.
 
@@ -662,7 +664,7 @@ def rules_impact(paths, old_dir, new_dir, as_of, fmt, output, params_file):
     if output:
         refuse_overwrite({"--output": [output]}, list(paths), {"--from folder": old_dir, "--to folder": new_dir,
                                                                "--params file": params_file})
-    result = impact(paths, old_dir, new_dir, as_of, params_file)
+    result = impact(paths, old_dir, new_dir, as_of, params_file, vocab_files)
     text = RENDERERS[fmt](result)
     if output:
         write_atomic(output, text)

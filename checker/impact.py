@@ -150,8 +150,23 @@ def _state(f: Finding | None) -> tuple[str, list[str]]:
 
 def impact(paths: Sequence[str | os.PathLike[str]], old_dir: str | os.PathLike[str],
            new_dir: str | os.PathLike[str], as_of: dt.date | None = None,
-           params_file: str | os.PathLike[str] | None = None) -> Impact:
-    """Check every response with both rule sets and list the findings whose status or missing items change."""
+           params_file: str | os.PathLike[str] | None = None,
+           vocab_files: Sequence[str | os.PathLike[str]] = ()) -> Impact:
+    """Check every response with both rule sets and list the findings whose status or missing items change.
+
+    Records are read with the NEW rule set's vocabularies (its chain of versions, ``vocab_files`` on top):
+    a proposed version may add codes (a new agency), and the vocabularies only ever grow (v1 codes cannot
+    be removed), so a record valid before stays valid. A caller that chose vocabularies keeps them."""
+    from contextlib import nullcontext
+
+    from .vocab import chosen, load_vocabularies, using
+
+    scope = using(load_vocabularies(new_dir, vocab_files)) if vocab_files or chosen() is None else nullcontext()
+    with scope:
+        return _impact(paths, old_dir, new_dir, as_of, params_file)
+
+
+def _impact(paths, old_dir, new_dir, as_of, params_file) -> Impact:
     old = load_rulebook(Path(old_dir), Path(params_file) if params_file else None)
     new = load_rulebook(Path(new_dir), Path(params_file) if params_file else None)
     as_of = _as_of(as_of)

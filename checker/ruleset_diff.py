@@ -317,6 +317,23 @@ def chapter_changes(old: Rulebook, new: Rulebook) -> list[Change]:
 
 
 def diff(old: Rulebook, new: Rulebook) -> list[Change]:
+    """Every change from ``old`` to ``new``; codes are named with the labels of the NEW rule set's vocabularies
+    (unless the caller chose vocabularies)."""
+    from contextlib import nullcontext
+
+    from .vocab import chosen, load_vocabularies, using
+
+    scope = nullcontext()
+    if chosen() is None:
+        try:
+            scope = using(load_vocabularies(new.directory))
+        except ConfigError:  # a vocabularies file lint would refuse: its codes are still compared, unlabelled
+            pass
+    with scope:
+        return _diff(old, new)
+
+
+def _diff(old: Rulebook, new: Rulebook) -> list[Change]:
     return [*chapter_changes(old, new), *rule_changes(old, new), *parameter_changes(old, new),
             *clause_changes(old, new), *vocabulary_changes(old, new)]
 

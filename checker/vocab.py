@@ -107,8 +107,21 @@ def load_vocabularies(rules_dir: str | os.PathLike[str] | None = None,
                       overrides: Sequence[str | os.PathLike[str]] = ()) -> Vocabularies:
     """The vocabularies of ``rules_dir`` (its vocabularies.yaml, else the bundled one) with ``overrides``
     layered on top in order (later wins). A ConfigError (one line) names the file and the problem."""
-    base = vocabulary_file(rules_dir if rules_dir is not None else bundled.rules_dir())
-    return _load((os.fspath(base), *(os.fspath(p) for p in overrides)))
+    rules_dir = rules_dir if rules_dir is not None else bundled.rules_dir()
+    return _load((*(os.fspath(p) for p in chain_files(rules_dir)), *(os.fspath(p) for p in overrides)))
+
+
+def chain_files(rules_dir: str | os.PathLike[str]) -> list[Path]:
+    """The vocabulary files of a rule set: the first chapter version's (its own, else the bundled one), then
+    the ``vocabularies.yaml`` of each later version (an overlay, checker/versions.py) layered on top, like
+    an override: a new chapter version may add codes."""
+    from .versions import version_chain
+
+    try:
+        chain = [v.directory for v in version_chain(Path(rules_dir))]
+    except ConfigError:  # reported where the rules are loaded
+        chain = [Path(rules_dir)]
+    return [vocabulary_file(chain[0]), *(d / VOCAB_FILE for d in chain[1:] if (d / VOCAB_FILE).is_file())]
 
 
 @cache

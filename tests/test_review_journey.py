@@ -50,14 +50,14 @@ def export(tmp_path_factory) -> Path:
     future = _shift(past, 735)
     ok = copy.deepcopy(future)
     ok["response_id"] = "R-2028-OK"   # does everything the 2028 version asks
-    _scoping(ok)["attendees"].append({"role": "third_sector"})
-    ok["closure"]["agency_reviews"].append({"agency": "third_sector", "completed_on": "2028-06-14",
+    _scoping(ok)["attendees"].append({"role": "youth_justice_service", "agency": "youth_justice"})  # new codes
+    ok["closure"]["agency_reviews"].append({"agency": "youth_justice", "completed_on": "2028-06-14",
                                             "actions_recorded": True})
     timescale = copy.deepcopy(ok)
     timescale["response_id"] = "R-2028-TIME"   # scoping 4 working days after the concern: 5 allowed, then 3
     _scoping(timescale)["date"] = "2028-03-10"
     agency = copy.deepcopy(future)
-    agency["response_id"] = "R-2028-AGENCY"   # no third sector organisation at scoping
+    agency["response_id"] = "R-2028-AGENCY"   # no Youth Justice Service at scoping
     duty = copy.deepcopy(ok)
     duty["response_id"] = "R-2028-DUTY"   # one child's parents told 5 working days after the concern
     duty["young_people"][0]["parents_carers_informed_on"] = "2028-03-13"
@@ -95,7 +95,7 @@ def test_each_future_obligation_is_judged_by_the_version_in_force_on_the_identif
     report = check([export], dt.date.fromisoformat(AS_OF), rules_dir=V2028)
     got = _findings(report)
     assert got[("R-2028-TIME", "scoping-meeting-timely")] == ("gap", ["scoping_meeting_in_time"])
-    assert got[("R-2028-AGENCY", "scoping-required-roles")] == ("gap", ["third_sector"])
+    assert got[("R-2028-AGENCY", "scoping-required-roles")] == ("gap", ["youth_justice_service"])
     assert got[("R-2028-DUTY", "parents-informed-timely")] == ("gap", ["YP-A01"])
     assert {k: v for k, v in got.items() if k[0] == "R-2028-OK" and v[0] != "met"} == {}
     by_rule = {(r.response_id, f.rule): f for r in report.responses for f in r.findings}
@@ -118,7 +118,7 @@ def test_rules_impact_lists_exactly_the_changed_responses_with_reasons(export):
             "parameter scoping_meeting_working_days changed: 5 working days -> 3 working days (on 2028-03-06)"]),
         ("R-2028-AGENCY", "scoping-required-roles"): ("met", "gap", [
             "rule scoping-required-roles changed (version from 2028-03-01, chapter version 2028): now also requires "
-            "Third sector organisation (third_sector)"]),
+            "Youth Justice Service (youth_justice_service)"]),
         ("R-2028-DUTY", "parents-informed-timely"): ("not_applicable", "gap", [
             "rule parents-informed-timely added (in force from 2028-03-01)"]),
     }
@@ -146,7 +146,7 @@ def test_rules_impact_cli_text_json_html(export, tmp_path):
     assert text.exit_code == 1, text.output
     assert "Responses checked: 5; whose findings change: 4; findings that change: 6; input errors: 0" in text.output
     assert "  scoping-meeting-timely: 1 response(s) (met -> gap: 1)" in text.output
-    assert "    scoping-required-roles: met -> gap (missing third_sector)" in text.output
+    assert "    scoping-required-roles: met -> gap (missing youth_justice_service)" in text.output
     assert "R-2026-001" not in text.output
     js = runner.invoke(main, [*base, "--format", "json"])
     doc = json.loads(js.output)
@@ -158,7 +158,8 @@ def test_rules_impact_cli_text_json_html(export, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<h2>Summary by rule</h2>" in page
     assert "R-2028-DUTY" in page and "R-2026-001" not in page
-    same = runner.invoke(main, ["rules", "impact", "--from", str(DEFAULT_RULES), "--to", str(DEFAULT_RULES),
+    # the export uses the 2028 version's new codes, so it is compared with that version itself
+    same = runner.invoke(main, ["rules", "impact", "--from", str(V2028), "--to", str(V2028),
                                 str(export), "--as-of", AS_OF])
     assert same.exit_code == 0 and "No finding changes" in same.output
 
@@ -184,20 +185,21 @@ def test_rules_diff_lists_the_changes():
     assert got[("parameter", "changed", "scoping_meeting_working_days")].valid_from == "2028-03-01"
     assert got[("rule", "added", "parents-informed-timely")].valid_from == "2028-03-01"
     roles = got[("rule", "changed", "scoping-required-roles")]
-    assert "now also requires Third sector organisation (third_sector)" in roles.words
+    assert "now also requires Youth Justice Service (youth_justice_service)" in roles.words
     assert roles.valid_from == "2028-03-01"
     assert ("parameter", "added", "parents_informed_working_days") in got
     assert ("chapter_version", "added", "2028") in got
     assert ("clause", "changed", "4-P3-B9") in got
-    assert len(changes) == 7
-    # LEAD: add new-code vocabulary once part A is merged: a brand-new agency code in
-    # rules/versions/2028-03-01/vocabularies.yaml, asserted here as ("vocabulary", "added", "agencies.<code>").
+    # the new codes of the version's vocabularies.yaml (a new agency needs no Python)
+    assert ("vocabulary", "added", "roles.youth_justice_service") in got
+    assert ("vocabulary", "added", "agencies.youth_justice") in got
+    assert len(changes) == 9
 
 
 def test_rules_diff_cli():
     result = CliRunner().invoke(main, ["rules", "diff", str(DEFAULT_RULES), str(V2028)])
     assert result.exit_code == 1, result.output
-    assert "7 changes: 3 added, 0 removed, 4 changed." in result.output
+    assert "9 changes: 5 added, 0 removed, 4 changed." in result.output
     assert "  ADDED    rule parents-informed-timely added: " in result.output
     same = CliRunner().invoke(main, ["rules", "diff", str(DEFAULT_RULES), str(DEFAULT_RULES)])
     assert same.exit_code == 0 and "No changes" in same.output

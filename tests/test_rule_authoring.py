@@ -18,7 +18,7 @@ from checker.catalogue import DEPRECATED, FACTS, PLAIN_NAMES, canonical_doc
 from checker.cli import main
 from checker.errors import ConfigError
 from checker.policy import DEFAULT_POLICY, load_policy
-from checker.rulebook import load_rulebook, normalise
+from checker.rulebook import load_rulebook, normalise, rule_files
 
 from nightly_helpers import AS_OF, SAMPLE
 
@@ -271,7 +271,7 @@ def test_a_new_rule_for_a_may_clause_is_advice(rules_copy):
     assert result.exit_code == 0, result.output
 
 
-RULE_FILES = sorted(p for p in DEFAULT_RULES.rglob("*.yaml") if p.name != "parameters.yaml" and "detection" not in p.parts)
+RULE_FILES = sorted(rule_files(DEFAULT_RULES))
 
 
 def _keys(path: Path) -> list[tuple[int, int, str]]:
