@@ -52,6 +52,7 @@ def agreement_property(engine, run_settings=SETTINGS):
     return prop
 
 
+@pytest.mark.slow
 def test_engine_agrees_with_oracle():
     agreement_property(RulesEngine(rulebook().rules))()
 
@@ -71,6 +72,7 @@ def test_property_catches_a_broken_adapter():
 WHOLE, BATCHED = Checker(rulebook(), "durable"), Checker(rulebook(), "durable")
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(10, 25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(response_records(), min_size=2, max_size=12), st.randoms(use_true_random=False),
        st.integers(1, 5))
