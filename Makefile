@@ -15,11 +15,12 @@ TEST_JOBS ?= auto
 BENCH_ARGS ?=
 AS_OF ?= 2026-11-27
 
-.PHONY: help venv run test test-office rules-check bench clean
+.PHONY: help venv run test fuzz test-office rules-check bench clean
 
 help:
 	@echo "make run    - set up and check the bundled sample export (reports/ gets the reports)"
 	@echo "make test   - set up and run every test, with coverage"
+	@echo "make fuzz   - the property and fuzz tests with the deep example counts (HYPOTHESIS_PROFILE=deep)"
 	@echo "make bench  - print speed figures"
 	@echo "make test-office - install LibreOffice and check the tracker template converts to PDF"
 	@echo "make clean  - remove .venv and reports/"
@@ -46,6 +47,11 @@ test: $(STAMP)
 	@# in parallel (pytest-xdist, one worker per core); pytest-cov combines the workers' coverage
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist worksteal --cov --cov-report= -p no:cacheprovider
 	$(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR)
+
+fuzz: $(STAMP)
+	@# `make test` runs the property and fuzz tests with quick example counts; this runs the deep ones
+	HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -n $(TEST_JOBS) --dist worksteal -p no:cacheprovider \
+		tests/test_property.py tests/test_fastvalidate.py tests/test_fuzz_inputs.py tests/test_summary_agreement.py
 
 test-office: $(STAMP)
 	@# not part of `make test`: installs LibreOffice (large) to check the tracker opens and converts to PDF

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,3 +18,13 @@ AS_OF = dt.date(2026, 11, 27)
 @lru_cache(maxsize=1)
 def rulebook() -> Rulebook:
     return load_rulebook(RULES)
+
+
+# Property and fuzz tests: `make test` runs the quick counts; `make fuzz` (HYPOTHESIS_PROFILE=deep) runs the
+# deep counts, the numbers these tests had before issue 13 made `make test` fit in three minutes.
+DEEP = os.environ.get("HYPOTHESIS_PROFILE", "") == "deep"
+
+
+def examples(quick: int, deep: int) -> int:
+    """Hypothesis ``max_examples``: ``quick`` in the default run, ``deep`` under HYPOTHESIS_PROFILE=deep."""
+    return deep if DEEP else quick

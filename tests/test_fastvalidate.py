@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from checker import fastvalidate
 from checker.validation import DATE_MESSAGE, validate_incident, validate_response, validator
-from helpers import ROOT, SAMPLE
+from helpers import ROOT, SAMPLE, examples
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import bench_data  # noqa: E402
@@ -26,7 +26,7 @@ VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 30), st.floats(allo
                    st.sampled_from(["", "x", "police", "scoping", "2026-02-30", "2026-13-01", "2026-3-2",
                                     "2026-03-02", "2024-02-29", "YP-1", "closed", "ifd", "info_assessed"]),
                    st.just([]), st.just({}), st.just([{}]), st.just(["x"]))
-SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(100, 250), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _paths(value, prefix=()):

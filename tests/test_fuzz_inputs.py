@@ -29,10 +29,10 @@ from checker.waivers import load_waivers
 from checker.yamlio import read_yaml
 
 from conftest import minimal_response
-from helpers import AS_OF, RULES, SAMPLE, rulebook
+from helpers import AS_OF, RULES, SAMPLE, examples, rulebook
 import nightly_helpers
 
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=examples(30, 60), deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                        HealthCheck.data_too_large])
 FEED_HEADER = "incident_id,young_person_id,date_of_birth,age,date,setting_id,area,connections,reported_by"
@@ -250,7 +250,7 @@ def rule_docs() -> tuple:
                  and "detection" not in p.parts)
 
 
-@settings(FUZZ, max_examples=30)
+@settings(FUZZ, max_examples=examples(15, 30))
 @given(data=st.data())
 def test_garbage_rule_files_are_config_errors(data):
     rel, doc = data.draw(st.sampled_from(rule_docs()))
@@ -266,7 +266,7 @@ def test_garbage_rule_files_are_config_errors(data):
         Checker(book, "python").check_record(record, AS_OF)
 
 
-@settings(FUZZ, max_examples=40)
+@settings(FUZZ, max_examples=examples(20, 40))
 @given(raw=st.binary(max_size=300))
 def test_garbage_bytes_in_any_yaml_file_are_config_errors(raw):
     with tempfile.TemporaryDirectory() as tmp:

@@ -25,6 +25,7 @@ from checker.summary import FAIL_ON, summarise
 from checker.waivers import Waiver, Waivers, apply_waivers
 
 from nightly_helpers import AS_OF, ROOT, SAMPLE
+from helpers import examples
 
 FEED = ROOT / "fixtures" / "incidents"
 
@@ -158,7 +159,7 @@ def build(base_reports, sc):
     return report
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(15, 40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sc=scenarios())
 def test_generated_reports_agree_in_every_format(base_reports, sc):
     assert_agree(build(base_reports, sc))
