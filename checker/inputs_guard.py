@@ -125,6 +125,10 @@ def id_problems(record: object) -> list[Problem]:
     """Id and code fields (``ID_FIELDS``, at any depth; strings or lists of strings) holding control characters."""
     if type(record) is dict and _flat_and_printable(record):
         return []  # (an incident row, say: nothing nested, and no string could hold a control character)
+    return _id_walk(record)
+
+
+def _id_walk(record: object) -> list[Problem]:
     out: list[Problem] = []
     stack: list[tuple[object, str]] = [(record, "")]
     while stack:
