@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from .atomic import TEMP_PATTERN, fsync_dir, remove_stale_temps, write_temp
 from .errors import UsageError
@@ -60,15 +60,16 @@ def refuse_overwrite(outputs: Mapping[str, Iterable[str | os.PathLike[str]]],
                     raise UsageError(f"{option} would replace the {name} {shown}: choose another path")
 
 
-def write_set(directory: str | os.PathLike[str], files: Mapping[str, str | bytes]) -> list[str]:
-    """Write ``files`` (name -> content) into ``directory`` as one set (see the module docstring)."""
+def write_set(directory: str | os.PathLike[str], files: Mapping[str, Any]) -> list[str]:
+    """Write ``files`` (name -> content: text, bytes, chunks, or a callable giving one of them) into
+    ``directory`` as one set (see the module docstring)."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(folder)
     temps: dict[str, str] = {}
     try:
-        for name, content in files.items():
-            temps[name] = write_temp(folder / name, content)
+        for name, content in files.items():  # (a callable is rendered only now: one report in memory at a time)
+            temps[name] = write_temp(folder / name, content() if callable(content) else content)
         old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
         try:
             for name in list(temps):
