@@ -64,9 +64,11 @@ def write_set(directory: str | os.PathLike[str], files: Mapping[str, Any]) -> li
     """Write ``files`` (name -> content: text, bytes, chunks, or a callable giving one of them) into
     ``directory`` as one set (see the module docstring)."""
     folder = Path(directory)
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(folder)
     temps: dict[str, str] = {}
+    swapped = False
     try:
         for name, content in files.items():  # (a callable is rendered only now: one report in memory at a time)
             temps[name] = write_temp(folder / name, content() if callable(content) else content)
@@ -75,12 +77,18 @@ def write_set(directory: str | os.PathLike[str], files: Mapping[str, Any]) -> li
             for name in list(temps):
                 os.replace(temps.pop(name), folder / name)
             fsync_dir(folder)
+            swapped = True
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
     finally:
         for tmp in temps.values():
             try:
                 os.unlink(tmp)
+            except OSError:
+                pass
+        if created and not swapped:  # a failure (a report that could not be rendered) leaves no new folder
+            try:
+                folder.rmdir()
             except OSError:
                 pass
     return [str(folder / name) for name in files]
