@@ -105,7 +105,9 @@ class Report:
         group_gaps = sum(1 for g in self.groups or () for f in g.get("findings", []) if f.get("status") == "gap")
         return sum(len(r.gaps()) for r in self.responses) + group_gaps
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, responses: bool = True) -> dict[str, Any]:
+        """The JSON report as a dict (``responses=False``: with ``"responses": []``, for a writer that streams
+        them; checker/reporting/json_report.py)."""
         rb = self.rulebook
         out: dict[str, Any] = {
             "tool": {"name": "shg-check", "version": __version__},
@@ -115,7 +117,7 @@ class Report:
             "as_of": self.as_of.isoformat(),
             "parameters": [p.to_dict() for p in rb.parameters.values()],
             "summary": self.summary(),
-            "responses": [r.to_dict() for r in self.responses],
+            "responses": [r.to_dict() for r in self.responses] if responses else [],
             "input_errors": [e.to_dict() for e in self.input_errors],
         }
         if self.groups is not None:

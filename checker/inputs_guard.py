@@ -123,6 +123,12 @@ def has_control(text: str) -> bool:
 
 def id_problems(record: object) -> list[Problem]:
     """Id and code fields (``ID_FIELDS``, at any depth; strings or lists of strings) holding control characters."""
+    if type(record) is dict and _flat_and_printable(record):
+        return []  # (an incident row, say: nothing nested, and no string could hold a control character)
+    return _id_walk(record)
+
+
+def _id_walk(record: object) -> list[Problem]:
     out: list[Problem] = []
     stack: list[tuple[object, str]] = [(record, "")]
     while stack:
@@ -143,3 +149,20 @@ def id_problems(record: object) -> list[Problem]:
         elif isinstance(node, list):
             stack.extend((child, f"{ptr}/{i}") for i, child in enumerate(node) if isinstance(child, (dict, list)))
     return out
+
+
+def _flat_and_printable(record: dict) -> bool:
+    """True when no value is a dict and every string, alone or in a list of strings, is printable: then no
+    id field can hold a control character (``has_control`` needs a string that is not printable)."""
+    for value in record.values():
+        kind = type(value)
+        if kind is str:
+            if not value.isprintable():
+                return False
+        elif kind is list:
+            for item in value:
+                if type(item) is not str or not item.isprintable():
+                    return False
+        elif kind is dict or isinstance(value, (dict, list)):
+            return False
+    return True

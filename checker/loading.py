@@ -384,17 +384,19 @@ def _read_csv_rows(raw: bytes, source: str) -> Iterator[RawItem | InputError]:
             cells = {n: c.strip() for n, c in zip(names, row.cells or ())}
             yield InputError(source, record_label(cells, "incident_id", position), "", row.message, row.line)
         else:
-            yield _csv_item(dict(zip(names, row.cells)), source, position, row.line)
+            yield _csv_item(names, row.cells, source, position, row.line)
 
 
-def _csv_item(row: dict, source: str, position: int, line: int) -> RawItem | InputError:
-    data: dict[str, object] = {}
-    for name, cell in row.items():
-        value = (cell or "").strip()
-        if name == "connections":
-            data[name] = [part.strip() for part in value.split(";") if part.strip()]
-        elif value:
-            data[name] = int(value) if name == "age" and _DIGITS.fullmatch(value) else value
+def _csv_item(names: list[str], cells: list[str], source: str, position: int, line: int) -> RawItem | InputError:
+    # (in column order: each non-empty cell stripped; connections always, as a list; an all-digit age an integer)
+    data: dict[str, object] = {name: cell.strip() for name, cell in zip(names, cells)
+                               if name == "connections" or not cell.isspace() and cell}
+    value = data.get("connections")
+    if value is not None:
+        data["connections"] = [part.strip() for part in value.split(";") if part.strip()] if value else []
+    value = data.get("age")
+    if value is not None and _DIGITS.fullmatch(value):
+        data["age"] = int(value)
     return RawItem(source, position, line, data)
 
 

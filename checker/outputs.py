@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from .atomic import TEMP_PATTERN, fsync_dir, remove_stale_temps, write_temp
 from .errors import UsageError
@@ -60,26 +60,35 @@ def refuse_overwrite(outputs: Mapping[str, Iterable[str | os.PathLike[str]]],
                     raise UsageError(f"{option} would replace the {name} {shown}: choose another path")
 
 
-def write_set(directory: str | os.PathLike[str], files: Mapping[str, str | bytes]) -> list[str]:
-    """Write ``files`` (name -> content) into ``directory`` as one set (see the module docstring)."""
+def write_set(directory: str | os.PathLike[str], files: Mapping[str, Any]) -> list[str]:
+    """Write ``files`` (name -> content: text, bytes, chunks, or a callable giving one of them) into
+    ``directory`` as one set (see the module docstring)."""
     folder = Path(directory)
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(folder)
     temps: dict[str, str] = {}
+    swapped = False
     try:
-        for name, content in files.items():
-            temps[name] = write_temp(folder / name, content)
+        for name, content in files.items():  # (a callable is rendered only now: one report in memory at a time)
+            temps[name] = write_temp(folder / name, content() if callable(content) else content)
         old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
         try:
             for name in list(temps):
                 os.replace(temps.pop(name), folder / name)
             fsync_dir(folder)
+            swapped = True
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
     finally:
         for tmp in temps.values():
             try:
                 os.unlink(tmp)
+            except OSError:
+                pass
+        if created and not swapped:  # a failure (a report that could not be rendered) leaves no new folder
+            try:
+                folder.rmdir()
             except OSError:
                 pass
     return [str(folder / name) for name in files]

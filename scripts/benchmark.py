@@ -125,7 +125,7 @@ def parse_floor(responses: Path, feed: Path) -> Timer:
 
 
 def phases(responses: Path, feed: Path, sample: int, report) -> dict[str, float]:
-    """Seconds per phase, one process: per response over the first ``sample``, whole feed for incidents."""
+    """CPU seconds per phase (the machine may be shared: CPU time, not wall), one process: per response over the first ``sample``, whole feed for incidents."""
     rulebook = load_rulebook(DEFAULT_RULES)
     checker = Checker(rulebook)
     out: dict[str, float] = {}
@@ -135,37 +135,37 @@ def phases(responses: Path, feed: Path, sample: int, report) -> dict[str, float]
             items.append(item)
             if len(items) == sample:
                 break
-    out["read (per response)"] = t.wall / len(items)
+    out["read (per response)"] = t.cpu / len(items)
     with Timer() as t:
         for item in items:
             validate_response(item.data)
-    out["validate (per response)"] = t.wall / len(items)
+    out["validate (per response)"] = t.cpu / len(items)
     with Timer() as t:
         facts = [response_facts(item.data, bench_data.AS_OF) for item in items]
-    out["facts (per response)"] = t.wall / len(items)
+    out["facts (per response)"] = t.cpu / len(items)
     with Timer() as t:
         outcomes = [checker._engine.evaluate(f) for f in facts]
-    out["engine (per response)"] = t.wall / len(items)
+    out["engine (per response)"] = t.cpu / len(items)
     with Timer() as t:
         for o in outcomes:
             [resolve(rule, o[rule.id]) for rule in rulebook.rules]
-    out["findings (per response)"] = t.wall / len(items)
+    out["findings (per response)"] = t.cpu / len(items)
     del items, facts, outcomes
     params = rulebook.parameters
     ruleset = load_detection_rules(DEFAULT_RULES, params)
     with Timer() as t:
         rows = [r for r in iter_validated(iter_raw([str(feed)], "incident"), validate_incident, "incident_id")
                 if not isinstance(r, InputError)]
-    out["incidents read+validate"] = t.wall
+    out["incidents read+validate"] = t.cpu
     with Timer() as t:
         groups = detect(prepare(rows, bench_data.AS_OF, params["adult_age"].engine_value()).episodes, ruleset.rules)
-    out["detection"] = t.wall
+    out["detection"] = t.cpu
     del rows
     with responses.open("rb") as handle:
         views = [escalation_view(json.loads(line)) for line in handle if line.strip()]
     with Timer() as t:
         check_escalation(groups, views, params, bench_data.AS_OF)
-    out["escalation"] = t.wall
+    out["escalation"] = t.cpu
     return out
 
 
@@ -183,7 +183,7 @@ def run_size(n_responses: int, n_incidents: int, jobs: int, sample: int, seed: i
             for fmt, render in RENDERERS.items():
                 with Timer() as t:
                     text = render(report)
-                writers[FILENAMES[fmt]] = (t.wall, len(text.encode("utf-8")))
+                writers[FILENAMES[fmt]] = (t.cpu, len(text.encode("utf-8")))  # CPU: the machine may be shared
                 del text
         result = {
             "responses": n_responses, "incidents": n_incidents, "jobs": jobs, "input_mb": size / 2**20,
@@ -231,8 +231,8 @@ def print_size(r: dict) -> None:
     print(f"  check + every writer            {r['wall']:7.2f} s wall, {r['cpu']:7.2f} s CPU  "
           f"= {r['wall'] / r['parse_floor']:.1f}x the parse floor; peak RSS {r['rss']:,.0f} MiB")
     for name, (seconds, size) in r["writers"].items():
-        print(f"    writer {name:17s}      {seconds:7.2f} s  {size / 2**20:8.1f} MB")
-    print("  phases, one process:")
+        print(f"    writer {name:17s}      {seconds:7.2f} s CPU {size / 2**20:8.1f} MB")
+    print("  phases, one process (CPU time):")
     for name, seconds in r["phases"].items():
         unit = f"{seconds * 1000:7.2f} ms" if "per response" in name else f"{seconds:7.2f} s "
         print(f"    {name:28s} {unit}")

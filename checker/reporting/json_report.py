@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from typing import Iterator
+
 from ..api import Report
 
 try:  # orjson writes the same bytes as json.dumps(indent=2, ensure_ascii=False), about 20x faster
@@ -23,3 +25,23 @@ def encode_json(value: object) -> str:
 
 def render_json(report: Report) -> str:
     return encode_json(report.to_dict())
+
+
+_RESPONSES = b'\n  "responses": [],\n'  # where the responses go in the indented report (always followed by more keys)
+
+
+def iter_json(report: Report) -> Iterator[bytes]:
+    """The bytes of :func:`render_json`, in chunks: one response at a time is turned into a dict and encoded,
+    so the report is never whole in memory as a dict, a string and bytes (tests/test_report_streaming.py)."""
+    head = encode_json(report.to_dict(responses=False)).encode("utf-8")
+    at = head.find(_RESPONSES)
+    if at < 0 or not report.responses:  # (no responses: the head is the report)
+        yield head
+        return
+    yield head[:at + len(_RESPONSES) - 3]  # up to and including '"responses": ['
+    separator = b"\n    "
+    for response in report.responses:
+        yield separator
+        yield encode_json(response.to_dict()).rstrip("\n").encode("utf-8").replace(b"\n", b"\n    ")
+        separator = b",\n    "
+    yield b"\n  ]" + head[at + len(_RESPONSES) - 2:]
