@@ -135,7 +135,19 @@ def _install_sigterm() -> None:
     try:
         signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread (an embedding program): leave its handling alone
-        pass
+        return
+    if getattr(sys.unraisablehook, "__name__", "") != "_quiet_terminated":
+        previous = sys.unraisablehook
+
+        def _quiet_terminated(unraisable):
+            """A SIGTERM raised where Python ignores exceptions (a finaliser such as a pipe's __del__, an
+            at-fork hook) would print 'Exception ignored in ...' and a traceback: the run ends as 143 with
+            its one line instead (_Group.main); anything else goes to the usual hook."""
+            if unraisable.exc_type is not None and issubclass(unraisable.exc_type, Terminated):
+                return
+            previous(unraisable)
+
+        sys.unraisablehook = _quiet_terminated
 
 
 def _selection_options(func):
