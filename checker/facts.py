@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any, Iterable
 
 from .catalogue import FACTS
+from .vocab import active
 from .workdays import epoch_day, working_index
 
 Fact = dict[str, Any]
@@ -81,15 +82,6 @@ def age_at(yp: dict, on: dt.date) -> Any:
 SELF_HARMED, AT_RISK, NO_CONCERN = "self_harmed", "at_risk", "considered_no_concern"
 # v1 dates of status: absent means "throughout the response" (the v1 meaning of the flags).
 THROUGHOUT_FROM, THROUGHOUT_TO = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
-# Roles whose agency is unambiguous, for attendees recorded without ``agency``.
-ROLE_AGENCY = {
-    "cs_head_of_safeguarding": "childrens_services", "cs_service_manager": "childrens_services",
-    "childrens_social_care": "childrens_services", "police": "police", "camhs": "health",
-    "icb_head_of_safeguarding": "health", "acute_safeguarding": "health", "cic_specialist_nurse": "health",
-    "adult_mental_health": "health", "inpatient_ward": "health", "la_education_lead": "education",
-    "ehe_cme_lead": "education", "education_setting": "education", "district_council": "district_council",
-    "early_help": "early_help", "third_sector": "third_sector",
-}
 # 7-P3 "each agency": the agencies the chapter makes members of every response (4-P2), and any
 # other agency that attended a meeting of the response.
 CORE_AGENCIES = ("childrens_services", "police", "health", "education")
@@ -317,10 +309,11 @@ def _involved_agency_facts(meetings: list) -> Iterable[Fact]:
     """One fact per agency involved in the response (7-P3 "each agency"): the core agencies, and
     every agency that attended a meeting (its ``agency``, else the agency its role belongs to)."""
     found: dict[str, str] = {a: "/meetings" for a in CORE_AGENCIES}
+    role_agency = active().role_agencies  # a role's agency is data (rules/vocabularies.yaml, roles: agency:)
     for i, m in enumerate(meetings):
         attendees = m.get("attendees") if isinstance(m, dict) else None
         for j, att in enumerate(attendees if isinstance(attendees, list) else []):
-            agency = att.get("agency") if isinstance(att.get("agency"), str) else ROLE_AGENCY.get(att.get("role"))
+            agency = att.get("agency") if isinstance(att.get("agency"), str) else role_agency.get(att.get("role"))
             if agency and agency not in found:
                 found[agency] = f"/meetings/{i}/attendees/{j}"
     for agency, ptr in found.items():

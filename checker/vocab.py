@@ -48,6 +48,12 @@ class Vocabularies:
     synonym_lists: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # kind -> code -> synonyms
     settings: dict = field(default_factory=dict)
     sources: tuple[str, ...] = ()  # the files read, base first
+    role_agencies: dict[str, str] = field(default_factory=dict)  # role code -> the agency it belongs to
+
+    def agency_of_role(self, role: object) -> str | None:
+        """The agency of a role whose agency is unambiguous (its ``agency:`` in the vocabularies), else None:
+        an attendee recorded without ``agency`` is counted for that agency (7-P3 "each agency")."""
+        return self.role_agencies.get(role) if isinstance(role, str) else None
 
     def codes(self, kind: str) -> tuple[str, ...]:
         return tuple(getattr(self, kind))
@@ -128,6 +134,7 @@ def chain_files(rules_dir: str | os.PathLike[str]) -> list[Path]:
 def _load_cached(paths: tuple[str, ...], stamps: tuple) -> Vocabularies:
     codes: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
     synonyms: dict[str, dict[str, tuple[str, ...]]] = {kind: {} for kind in KINDS}
+    role_agencies: dict[str, str] = {}
     settings: dict = {}
     for n, path in enumerate(paths):
         doc = _read(Path(path))
@@ -136,6 +143,8 @@ def _load_cached(paths: tuple[str, ...], stamps: tuple) -> Vocabularies:
                 where = f"{path}: /{kind}/{code}"
                 what = SINGULAR[kind]
                 if entry is None:  # removal
+                    if kind == "roles":
+                        role_agencies.pop(code, None)
                     if code in v1_codes()[kind]:
                         raise ConfigError(f"{where}: removing {what} code {code!r} is refused: it is a code of "
                                           f"exchange format v1 and every v1 record must stay valid")
@@ -148,6 +157,8 @@ def _load_cached(paths: tuple[str, ...], stamps: tuple) -> Vocabularies:
                     codes[kind][code] = " ".join(entry["label"].split())
                 if "synonyms" in entry:
                     synonyms[kind][code] = tuple(" ".join(s.split()) for s in entry["synonyms"])
+                if kind == "roles" and "agency" in entry:
+                    role_agencies[code] = entry["agency"]
         settings.update(doc.get("settings") or {})
         if n == 0:  # the base file lists every v1 code
             for kind in KINDS:
@@ -155,9 +166,13 @@ def _load_cached(paths: tuple[str, ...], stamps: tuple) -> Vocabularies:
                 if missing:
                     raise ConfigError(f"{path}: {SINGULAR[kind]} code(s) {', '.join(missing)} of exchange format v1 "
                                       f"missing (a v1 code cannot be removed: every v1 record must stay valid)")
+    for role, agency in role_agencies.items():
+        if role in codes["roles"] and agency not in codes["agencies"]:
+            raise ConfigError(f"{paths[-1]}: /roles/{role}/agency: {agency!r} is not an agency code of the "
+                              f"vocabularies in use")
     out = Vocabularies(codes["roles"], codes["agencies"], codes["items"],
                        {k: {c: s for c, s in v.items() if c in codes[k]} for k, v in synonyms.items()},
-                       settings, paths)
+                       settings, paths, {r: a for r, a in role_agencies.items() if r in codes["roles"]})
     _lookup_table(out)  # an ambiguous synonym is a ConfigError now, not when a workbook is read
     return out
 

@@ -1,6 +1,7 @@
 """Vocabularies as data: rules/vocabularies.yaml, partnership overrides (--vocab), and a new code with no Python."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from checker import vocab
-from checker.api import check
+from checker.api import DEFAULT_RULES, check
 from checker.authoring import lint
 from checker.cli import main
 from checker.errors import ConfigError
@@ -353,3 +354,33 @@ def test_the_ruleset_digest_is_of_the_texts_as_reports_show_them():
         assert load_rulebook(RULES).digest == default
     with using(Vocabularies(BUNDLED.roles, BUNDLED.agencies, BUNDLED.items, {}, {"front_door_names": ["SPOA"]})):
         assert load_rulebook(RULES).digest != default
+
+
+# -- a role's agency is data ------------------------------------------------------------------------------------------
+
+
+def test_a_roles_agency_is_data_and_must_name_a_known_agency(tmp_path):
+    """7-P3 "each agency": an attendee recorded without an agency counts for its role's agency, which the
+    vocabularies give (roles: {code: {agency: ...}}); a new role can name a new agency, with no Python."""
+    from checker.facts import response_facts
+    from checker.vocab import load_vocabularies, using
+
+    assert BUNDLED.role_agencies["camhs"] == "health" and "other" not in BUNDLED.role_agencies
+    override = write_yaml(tmp_path / "yjs.yaml", {
+        "agencies": {"youth_justice": {"label": "Youth Justice"}},
+        "roles": {"youth_justice_service": {"label": "Youth Justice Service", "agency": "youth_justice"}}})
+    record = {"response_id": "R-1", "status": "open", "identified_on": "2026-03-02", "young_people": [],
+              "meetings": [{"id": "m1", "type": "scoping", "date": "2026-03-03",
+                            "attendees": [{"role": "youth_justice_service"}]}]}
+
+    def agencies(vocabularies):
+        with using(vocabularies):
+            return sorted(f["agency"] for f in response_facts(record, dt.date(2026, 11, 27))
+                          if f["t"] == "involved_agency")
+
+    with_role = agencies(load_vocabularies(DEFAULT_RULES, [override]))
+    assert "youth_justice" in with_role and "youth_justice" not in agencies(BUNDLED)
+    bad = write_yaml(tmp_path / "bad.yaml", {"roles": {"youth_justice_service": {"label": "YJS", "agency": "nope"}}})
+    with pytest.raises(ConfigError) as err:
+        load_vocabularies(DEFAULT_RULES, [bad])
+    assert str(err.value) == f"{bad}: /roles/youth_justice_service/agency: 'nope' is not an agency code of the vocabularies in use"
