@@ -94,15 +94,7 @@ def _read_yaml(path: Path, what: str) -> Any:
 
 def _check_value(name: str, kind: str, value: Any, where: str) -> Any:
     if kind == "date":
-        try:
-            day = dt.date.fromisoformat(str(value))
-            if len(str(value)) != 10:
-                raise ValueError
-        except ValueError:
-            raise ConfigError(f"{where}: parameter {name!r} must be a date YYYY-MM-DD") from None
-        if not in_date_range(day):
-            raise ConfigError(f"{where}: parameter {name!r} {DATE_RANGE_MESSAGE}")
-        return str(value)
+        return _iso(value, where, f"parameter {name!r}")
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PARAMETER:
         raise ConfigError(f"{where}: parameter {name!r} must be a whole number from 0 to {MAX_PARAMETER}")
     return value
@@ -121,6 +113,9 @@ def load_parameters(defaults_path: Path, override_path: Path | None = None) -> d
 
 
 def _iso(value: Any, where: str, what: str) -> str:
+    """``value`` as YYYY-MM-DD within the supported dates, else a ConfigError naming ``where`` and ``what``."""
+    if isinstance(value, dt.date):
+        value = value.isoformat()
     try:
         day = dt.date.fromisoformat(str(value))
         if len(str(value)) != 10:

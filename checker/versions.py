@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .params import Parameter, _parameter_spec, add_dated_value
+from .params import Parameter, _iso, _parameter_spec, add_dated_value
 from .workdays import epoch_day
 from .yamlio import read_yaml
 
@@ -67,15 +67,8 @@ class ChapterVersion:
 
 
 def _date(value: Any, where: str, what: str) -> str:
-    if isinstance(value, dt.date):
-        value = value.isoformat()
-    try:
-        day = dt.date.fromisoformat(str(value))
-        if len(str(value)) != 10:
-            raise ValueError
-    except ValueError:
-        raise ConfigError(f"{where}: {what} must be a date YYYY-MM-DD") from None
-    return day.isoformat()
+    """A manifest's date as YYYY-MM-DD (one check for every date of the rules: checker/params.py)."""
+    return _iso(value, where, what)
 
 
 def read_manifest(directory: Path) -> dict:
