@@ -234,6 +234,16 @@ def main() -> None:
     children only by their pseudonymous ids, and never print names or free text."""
 
 
+def _emit(text, output: str | None, done: str = "") -> None:
+    """The rendered text to FILE (atomically, then ``wrote FILE: done`` on standard error), else to standard
+    output."""
+    if output:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}" + (f": {done}" if done else ""), err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 @main.command("check", epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
@@ -406,12 +416,8 @@ def detect_command(feeds, as_of, fmt, output, responses, key_file, fail_on, rule
     report = detect_report(feeds, as_of, rules_dir, params_file, list(responses) or None, key_file, fail_on)
     text = render_detection_text(report) if fmt == "text" else RENDERERS[fmt](report)
     model = report.summary_model()
-    if output:
-        write_atomic(output, text)
-        click.echo(f"wrote {output}: {len(report.groups or [])} possible groups, "
-                   f"{len(report.input_errors)} input errors. Exit {model.exit_code}: {model.reason}", err=True)
-    else:
-        click.echo(text, nl=False)
+    _emit(text, output, f"{len(report.groups or [])} possible groups, {len(report.input_errors)} input errors. "
+                        f"Exit {model.exit_code}: {model.reason}")
     sys.exit(model.exit_code)
 
 
@@ -584,11 +590,7 @@ def rules_book(rules_dir, params_file, policy_file, fmt, output):
     rulebook, policy = _load(rules_dir, params_file, policy_file)
     book = build_book(rulebook, policy)
     text = render_html(book) if fmt == "html" else render_markdown(book)
-    if output:
-        write_atomic(output, text)
-        click.echo(f"wrote {output}: {book.counts['clauses']} clauses, {book.counts['rules']} rules", err=True)
-    else:
-        click.echo(text, nl=False)
+    _emit(text, output, f"{book.counts['clauses']} clauses, {book.counts['rules']} rules")
 
 
 @rules_group.command("new")
@@ -624,11 +626,7 @@ def rules_reference(output):
     from .reference import render_reference
 
     text = render_reference()
-    if output:
-        write_atomic(output, text)
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    _emit(text, output)
 
 
 @rules_group.command("diff")
@@ -687,11 +685,7 @@ def rules_impact(paths, old_dir, new_dir, as_of, fmt, output, params_file, vocab
                                                                "--params file": params_file})
     result = impact(paths, old_dir, new_dir, as_of, params_file, vocab_files)
     text = RENDERERS[fmt](result)
-    if output:
-        write_atomic(output, text)
-        click.echo(f"wrote {output}: {len(result.responses_changed)} responses with changed findings", err=True)
-    else:
-        click.echo(text, nl=False)
+    _emit(text, output, f"{len(result.responses_changed)} responses with changed findings")
     sys.exit(EXIT_INPUT_ERRORS if result.input_errors else EXIT_GAPS if result.changes else EXIT_OK)
 
 

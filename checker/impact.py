@@ -157,12 +157,9 @@ def impact(paths: Sequence[str | os.PathLike[str]], old_dir: str | os.PathLike[s
     Records are read with the NEW rule set's vocabularies (its chain of versions, ``vocab_files`` on top):
     a proposed version may add codes (a new agency), and the vocabularies only ever grow (v1 codes cannot
     be removed), so a record valid before stays valid. A caller that chose vocabularies keeps them."""
-    from contextlib import nullcontext
+    from .vocab import vocabularies_for
 
-    from .vocab import chosen, load_vocabularies, using
-
-    scope = using(load_vocabularies(new_dir, vocab_files)) if vocab_files or chosen() is None else nullcontext()
-    with scope:
+    with vocabularies_for(new_dir, vocab_files):
         return _impact(paths, old_dir, new_dir, as_of, params_file)
 
 

@@ -321,14 +321,12 @@ def diff(old: Rulebook, new: Rulebook) -> list[Change]:
     (unless the caller chose vocabularies)."""
     from contextlib import nullcontext
 
-    from .vocab import chosen, load_vocabularies, using
+    from .vocab import vocabularies_for
 
-    scope = nullcontext()
-    if chosen() is None:
-        try:
-            scope = using(load_vocabularies(new.directory))
-        except ConfigError:  # a vocabularies file lint would refuse: its codes are still compared, unlabelled
-            pass
+    try:
+        scope = vocabularies_for(new.directory)
+    except ConfigError:  # a vocabularies file lint would refuse: its codes are still compared, unlabelled
+        scope = nullcontext()
     with scope:
         return _diff(old, new)
 

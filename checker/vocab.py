@@ -19,7 +19,7 @@ import inspect
 import json
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -277,6 +277,15 @@ def using(vocabularies: Vocabularies) -> Iterator[Vocabularies]:
         _active.pop()
 
 
+def vocabularies_for(rules_dir: str | os.PathLike[str] | None, vocab_files: Sequence[str | os.PathLike[str]] = ()):
+    """A context in which the vocabularies of ``rules_dir`` (its chapter-version chain; default: the default
+    rules) with ``vocab_files`` on top are in use; without ``vocab_files``, vocabularies a caller already chose
+    (``using()``, as the CLI does) are kept."""
+    if not vocab_files and chosen() is not None:
+        return nullcontext()
+    return using(load_vocabularies(rules_dir or bundled.rules_dir(), vocab_files))
+
+
 def with_vocabularies(func):
     """Run a library function with the vocabularies of its ``rules_dir`` argument (default: the default rules)
     and its ``vocab_files`` argument (overrides, later wins) in use: record validation, code labels and
@@ -287,10 +296,7 @@ def with_vocabularies(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
-        files = bound.arguments.get("vocab_files") or ()
-        if not files and chosen() is not None:
-            return func(*args, **kwargs)
-        with using(load_vocabularies(bound.arguments.get("rules_dir") or bundled.rules_dir(), files)):
+        with vocabularies_for(bound.arguments.get("rules_dir"), bound.arguments.get("vocab_files") or ()):
             return func(*args, **kwargs)
     return wrapper
 

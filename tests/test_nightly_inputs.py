@@ -491,8 +491,9 @@ def _wait_for(condition, seconds: float = 60) -> None:
         time.sleep(0.02)
 
 
-@pytest.mark.parametrize("moment", ["checking", "writing"])
-def test_item11_sigterm_mid_run_or_mid_write_leaves_the_old_set_and_no_temporary_file(tmp_path, moment):
+def _slow_run_over_a_report_set(tmp_path):
+    """A report set from a finished run, then a slowed run writing a new one into the same folder (its
+    marker file appears once it is checking): (folder, the old set's bytes, the process)."""
     out = tmp_path / "reports"
     root = Path(__file__).resolve().parent.parent
     assert run("check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--output-dir", str(out)).exit_code == 1
@@ -503,6 +504,12 @@ def test_item11_sigterm_mid_run_or_mid_write_leaves_the_old_set_and_no_temporary
     proc = subprocess.Popen([sys.executable, str(script), "check", str(SAMPLE), "--as-of", "2026-11-28",
                              "--output-dir", str(out)], stderr=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
                             cwd=root)
+    return out, before, proc
+
+
+@pytest.mark.parametrize("moment", ["checking", "writing"])
+def test_item11_sigterm_mid_run_or_mid_write_leaves_the_old_set_and_no_temporary_file(tmp_path, moment):
+    out, before, proc = _slow_run_over_a_report_set(tmp_path)
     if moment == "checking":
         _wait_for(lambda: (tmp_path / "started").exists())
     else:
@@ -518,16 +525,7 @@ def test_item11_sigterm_mid_run_or_mid_write_leaves_the_old_set_and_no_temporary
 
 
 def test_item11_sigkill_mid_write_leaves_whole_files_and_the_next_run_cleans_up(tmp_path):
-    out = tmp_path / "reports"
-    root = Path(__file__).resolve().parent.parent
-    assert run("check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--output-dir", str(out)).exit_code == 1
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
-    script = tmp_path / "slow.py"
-    script.write_text(SLOW_RUN)
-    proc = subprocess.Popen([sys.executable, str(script), "check", str(SAMPLE), "--as-of", "2026-11-28",
-                             "--output-dir", str(out)], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(root), "SHG_TEST_MARKER": str(tmp_path / "m")},
-                            cwd=root)
+    out, before, proc = _slow_run_over_a_report_set(tmp_path)
     _wait_for(lambda: any(p.name.endswith(".tmp") for p in out.iterdir()))
     proc.kill()
     proc.communicate(timeout=60)

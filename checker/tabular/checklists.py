@@ -71,35 +71,25 @@ def record_field(fact: str, name: str) -> str | None:
     return f"{prefix}.{name}" if prefix else name
 
 
+def _add_fields(fact: str, names, out: set[str]) -> None:
+    for name in names:
+        f = record_field(fact, str(name))
+        if f:
+            out.add(f)
+
+
 def _walk(spec, subject: str, out: set[str]) -> None:
     if isinstance(spec, dict):
         fact = spec.get("fact")
         if isinstance(fact, str) and isinstance(spec.get("where"), dict):
-            for name in spec["where"]:
-                f = record_field(fact, name)
-                if f:
-                    out.add(f)
+            _add_fields(fact, spec["where"], out)
         for key, value in spec.items():
             if key == "subject" and isinstance(value, dict) and "fact" not in value:
-                for name in value:
-                    f = record_field(subject, name)
-                    if f:
-                        out.add(f)
+                _add_fields(subject, value, out)
             elif key == "response" and isinstance(value, dict):
-                for name in value:
-                    f = record_field("response", name)
-                    if f:
-                        out.add(f)
-            elif key == "test" and isinstance(value, dict):
-                for name in value:
-                    f = record_field(subject, name)
-                    if f:
-                        out.add(f)
-            elif key == "needs" and isinstance(value, list):
-                for name in value:
-                    f = record_field(subject, str(name))
-                    if f:
-                        out.add(f)
+                _add_fields("response", value, out)
+            elif (key == "test" and isinstance(value, dict)) or (key == "needs" and isinstance(value, list)):
+                _add_fields(subject, value, out)
             else:
                 _walk(value, subject, out)
     elif isinstance(spec, list):
