@@ -23,22 +23,25 @@ from .findings import Finding, resolve_versions
 from .ir import Rule
 from .oracle import evaluate as oracle_evaluate
 from .policy import Clause, Policy
-from .rulebook import Rulebook, expand_codes, load_rulebook, read_rule_file, rule_files, rule_validator, schema_problems
+from .rulebook import Rulebook, load_rulebook, read_rule_file, rule_files, rule_validator
 from .validation import validate_response
-from .vocab import AGENCIES, ITEMS, ROLES, active, with_vocabularies
+from .vocab import active, with_vocabularies
 
 EXAMPLE_AS_OF = dt.date(2026, 12, 31)
 KINDS = ("definition", "obligation", "guidance", "not_checkable")
 MEETING_TYPES = {"scoping", "strategic", "operational", "final"}
-# Fields whose values are codes of the exchange format's vocabularies (section 3).
-CODE_FIELDS: dict[str, tuple[str, set[str]]] = {
-    "role": ("role", set(ROLES)), "chair_role": ("role", set(ROLES)),
-    "item": ("item", set(ITEMS)),
-    "agency": ("agency", set(AGENCIES)), "risk_agency": ("agency", set(AGENCIES)),
-    "referring_agency": ("agency", set(AGENCIES)),
-    "mtype": ("meeting type", MEETING_TYPES),
+# Fields whose values are codes: of the vocabularies in use (exchange format section 3, rules/vocabularies.yaml
+# and --vocab overrides), or the meeting types.
+CODE_FIELDS: dict[str, str] = {
+    "role": "role", "chair_role": "role", "item": "item",
+    "agency": "agency", "risk_agency": "agency", "referring_agency": "agency",
+    "mtype": "meeting type",
 }
-VOCAB_KINDS = {"role": "roles", "item": "items", "agency": "agencies"}  # checked against the vocabularies in use
+VOCAB_KINDS = {"role": "roles", "item": "items", "agency": "agencies"}
+
+
+def _known_codes(what: str) -> set[str]:
+    return set(active().codes(VOCAB_KINDS[what])) if what in VOCAB_KINDS else MEETING_TYPES
 
 
 def cited(rule: Rule) -> list[str]:
@@ -343,9 +346,8 @@ def _code_problems(node: Any, where: tuple, codes: list | None = None) -> list[t
         for key, value in node.items():
             name = canonical_field(key) if isinstance(key, str) else key
             if name in CODE_FIELDS:
-                what, known = CODE_FIELDS[name]
-                if what in VOCAB_KINDS:  # the vocabularies in use (rules/vocabularies.yaml and --vocab overrides)
-                    known = set(active().codes(VOCAB_KINDS[what]))
+                what = CODE_FIELDS[name]
+                known = _known_codes(what)
                 for ptr, v in _value_paths(value, where + (key,)):
                     for at, code in (codes or []) if v == "$code" else [(ptr, v)]:
                         if isinstance(code, str) and code not in known:
@@ -388,11 +390,6 @@ def lint_doc_located(doc: dict, policy: Policy) -> list[tuple[tuple, str]]:
         if problem:
             problems.append((("strength",) if "strength" in doc else ("policy", "clause"), problem))
     return problems
-
-
-def lint_doc(doc: dict, policy: Policy, path: Path) -> list[str]:
-    """Checks of one rule file beyond its schema: clauses, examples, codes (``path: message``)."""
-    return [f"{path}: {msg}" for _, msg in lint_doc_located(doc, policy)]
 
 
 _YAML_AT = re.compile(r"^(?P<file>.*): not valid YAML at line (?P<line>\d+), column (?P<col>\d+)$")

@@ -5,13 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
 from checker.authoring import lint
 from checker.book import build_book, render_markdown
-from checker.chapter_build import build, norm, parse
+from checker.chapter_build import build, norm
 from checker.policy import load_policy
 from checker.rulebook import load_rulebook
 from checker.api import DEFAULT_RULES

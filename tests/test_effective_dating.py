@@ -20,8 +20,6 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 from checker.api import DEFAULT_RULES, Checker, check
 from checker.cli import main
 from checker.errors import ConfigError
-from checker.facts import response_facts
-from checker.oracle import evaluate as oracle_evaluate
 from checker.rulebook import load_rulebook
 from checker.ruleset_diff import diff
 

@@ -23,8 +23,8 @@ from checker.csvio import UNBALANCED
 from checker.errors import ConfigError, InputError
 from checker.inputs_guard import DUPLICATE_KEY_MESSAGE, SURROGATE_MESSAGE
 from checker.limits import DATE_RANGE_MESSAGE, MAX_YAML_NODES
-from checker.loading import iter_raw, read_incident_csv
-from checker.validation import DATE_MESSAGE, load_incidents, load_responses, validate_response
+from checker.loading import read_incident_csv
+from checker.validation import DATE_MESSAGE, load_incidents, validate_response
 from checker.waivers import load_waivers
 from checker.workdays import add_working_days, is_working_day, working_index
 

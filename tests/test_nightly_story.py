@@ -3,15 +3,12 @@ and the issue-9 leaks and crashes in the report writers."""
 from __future__ import annotations
 
 import copy
-import csv
 import datetime as dt
-import io
 import json
 import re
 import sqlite3
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 
 import pytest
 from hypothesis import given, settings
@@ -19,7 +16,7 @@ from hypothesis import strategies as st
 
 from checker.api import check
 from checker.errors import ConfigError
-from checker.history import History, render_history
+from checker.history import History
 from checker.pseudonymise import Pseudonymiser
 from checker.reporting import FILENAMES, RENDERERS
 from checker.reporting.text_report import one_line

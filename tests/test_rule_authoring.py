@@ -2,7 +2,6 @@
 and `check` refusing a rule set that fails lint (with --policy)."""
 from __future__ import annotations
 
-import copy
 import shutil
 from pathlib import Path
 

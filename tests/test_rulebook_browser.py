@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 from urllib.parse import unquote
-from pathlib import Path
 
 import pytest
 

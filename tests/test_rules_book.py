@@ -1,10 +1,7 @@
 """`shg-check rules book`: the chapter clause by clause, with the rules that check it (issue 11)."""
 from __future__ import annotations
 
-import re
-import shutil
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 import yaml

@@ -15,7 +15,6 @@ from checker.rulebook import load_rulebook
 from checker.authoring import coverage, lint
 from checker.policy import DEFAULT_POLICY, load_policy
 from checker.cli import main
-from checker.rulebook import load_rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import copy
 import shutil
 import subprocess
-import datetime as dt
 import json
 import zipfile
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from checker.api import check
 from checker.cli import main

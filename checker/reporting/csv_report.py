@@ -29,7 +29,7 @@ import io
 from ..api import Report
 from ..policy import load_chapter
 from ..summary import group_not_checked
-from .rows import finding_rows, waiver_note  # noqa: F401  (waiver_note: kept for callers)
+from .rows import finding_rows
 
 COLUMNS = ("kind", "response_id", "group_id", "response_status", "identified_on", "local_authority", "severity",
            "status", "delta", "section", "clause", "rule", "title", "message", "missing", "evidence", "waived",

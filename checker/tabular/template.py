@@ -19,12 +19,11 @@ from collections.abc import Iterable
 
 from checker.tabular.layout import NONE, Column, Layout, Table, layout
 from checker.tabular.values import cell_value
-from checker.vocab import AGENCIES, ITEMS, ROLES, active
+from checker.vocab import active
 
 FORMATTED_ROWS = 500          # empty rows given date formats and drop-downs in a new template
 DATE_FORMAT = "DD/MM/YYYY"
-_LABELS = {"role_code": ROLES, "agency_code": AGENCIES, "item_code": ITEMS,
-           "state": {"recorded": "recorded, even where every detail is blank", "none": "recorded as none"}}
+_LABELS = {"state": {"recorded": "recorded, even where every detail is blank", "none": "recorded as none"}}
 KIND_TEXT = {"string": "text", "date": "date (dd/mm/yyyy)", "boolean": "Yes / No", "integer": "whole number",
              "code": "code (drop-down)", "list": "codes or text separated by ;", "state": "recorded / none"}
 
