@@ -36,7 +36,7 @@ SEVERITIES = ("high", "medium", "low")
 Progress = Callable[[int, int | None], None]  # (records checked, total or None when streamed)
 
 
-@dataclass
+@dataclass(slots=True)
 class ResponseResult:
     response_id: str
     status: str

@@ -66,8 +66,8 @@ class EscalationChecker:
         self.referral_days = params["referral_working_days"].engine_value()
         self.where: dict[str, list[tuple[int, int]]] = defaultdict(list)  # child id -> (response, index)
         for r, record in enumerate(self.responses):
-            for i, yp in enumerate(record.get("young_people", [])):
-                self.where[yp["id"]].append((r, i))
+            for i, yp in enumerate(record.get("young_people", [])):  # a record's children, or a view's ids
+                self.where[yp if isinstance(yp, str) else yp["id"]].append((r, i))
 
     def covering(self, group: Group) -> list[tuple[dict, list[int]]]:
         """Responses that include at least the group's qualifying number of its children, with their indexes."""

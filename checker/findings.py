@@ -33,7 +33,7 @@ class Outcome:
     detail: str = ""   # where a gap is: the meeting (type and date) or the dates compared
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     rule: str
     status: str

@@ -61,10 +61,12 @@ class Streamed:
 
 
 def escalation_view(data: dict) -> dict:
-    """The part of a response record that group escalation reads (checker/escalation.py)."""
+    """The part of a response record that group escalation reads (checker/escalation.py): kept for every
+    response until the groups are checked, so as small as it can be (the children as a tuple of their ids,
+    about 2 KB for a response of 22 children against 7 KB as a list of dicts)."""
     view: dict[str, Any] = {"response_id": data["response_id"], "status": data.get("status"),
                             "identified_on": data.get("identified_on"),
-                            "young_people": [{"id": yp["id"]} for yp in data.get("young_people", [])]}
+                            "young_people": tuple(yp["id"] for yp in data.get("young_people", []))}
     for key in ("referral", "closure"):
         if key in data:
             value = data[key]

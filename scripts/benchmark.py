@@ -98,6 +98,31 @@ def peak_rss_mb() -> float:
     return max(own, children) / 1024
 
 
+def kept_mib(*objects) -> float:
+    """The memory the report's kept findings hold (responses with their findings and timelines, groups with
+    theirs), by a deep walk of sys.getsizeof: shared strings counted once. The issue's memory goal is peak
+    memory flat "apart from the findings kept for the report": peak RSS minus this is the rest."""
+    seen: set[int] = set()
+    total = 0
+    stack = list(objects)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        if isinstance(obj, dict):
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+        elif isinstance(obj, (list, tuple, set, frozenset)):
+            stack.extend(obj)
+        elif hasattr(obj, "__slots__"):
+            stack.extend(getattr(obj, name) for name in obj.__slots__ if hasattr(obj, name))
+        elif hasattr(obj, "__dict__"):
+            stack.append(obj.__dict__)
+    return total / 2**20
+
+
 def cpu_seconds() -> float:
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
@@ -185,8 +210,9 @@ def run_size(n_responses: int, n_incidents: int, jobs: int, sample: int, seed: i
                     text = render(report)
                 writers[FILENAMES[fmt]] = (t.cpu, len(text.encode("utf-8")))  # CPU: the machine may be shared
                 del text
+        kept = kept_mib(report.responses, report.groups)  # after the timers: a deep walk of what the report keeps
         result = {
-            "responses": n_responses, "incidents": n_incidents, "jobs": jobs, "input_mb": size / 2**20,
+            "kept_mib": kept, "responses": n_responses, "incidents": n_incidents, "jobs": jobs, "input_mb": size / 2**20,
             "parse_floor": floor.wall, "parse_floor_cpu": floor.cpu, "check_wall": checking.wall, "check_cpu": checking.cpu,
             "wall": whole.wall, "cpu": whole.cpu, "rss_check": rss_check, "rss": peak_rss_mb(),
             "writers": writers, "gaps": report.gap_count, "groups": len(report.groups or []),
@@ -226,6 +252,8 @@ def print_size(r: dict) -> None:
     print(f"  parse floor (json.loads + csv)  {r['parse_floor']:7.2f} s wall, {r['parse_floor_cpu']:7.2f} s CPU")
     print(f"  check (read..escalation)        {r['check_wall']:7.2f} s wall, {r['check_cpu']:7.2f} s CPU  "
           f"= {r['check_wall'] / r['parse_floor']:.1f}x the parse floor; peak RSS {r['rss_check']:,.0f} MiB")
+    print(f"  findings kept for the report    {r['kept_mib']:7.0f} MiB (responses' and groups'); peak RSS of the "
+          f"check without them {r['rss_check'] - r['kept_mib']:,.0f} MiB")
     ideal = r["check_cpu"] / r["jobs"] / r["parse_floor_cpu"]
     print(f"  on an idle machine (check CPU / jobs, over the floor's CPU) about {ideal:.1f}x the parse floor")
     print(f"  check + every writer            {r['wall']:7.2f} s wall, {r['cpu']:7.2f} s CPU  "
