@@ -125,7 +125,44 @@ def id_problems(record: object) -> list[Problem]:
     """Id and code fields (``ID_FIELDS``, at any depth; strings or lists of strings) holding control characters."""
     if type(record) is dict and _flat_and_printable(record):
         return []  # (an incident row, say: nothing nested, and no string could hold a control character)
+    if _ids_printable(record):
+        return []  # (a response record, nearly always: the walk below would only build pointers to find nothing)
     return _id_walk(record)
+
+
+def _ids_printable(record: object) -> bool:
+    """True when every string ``_id_walk`` could object to is printable: every id field's string at any depth,
+    under any key, and every string in any list. This is a superset of what the walk looks at (it descends only
+    into field-name keys, and reads lists only under id fields), and ``has_control`` needs a string that is not
+    printable, so True means the walk finds nothing. No pointer is built: on a heavy response this is about
+    a tenth of the walk's time."""
+    stack = [record]
+    pop, push, ids = stack.pop, stack.append, ID_FIELDS
+    while stack:
+        node = pop()
+        if type(node) is dict:
+            for key, value in node.items():
+                kind = type(value)
+                if kind is str:
+                    if key in ids and not value.isprintable():
+                        return False
+                elif kind is dict or kind is list:
+                    push(value)
+                elif isinstance(value, (dict, list, str)):
+                    return False  # (a subclass: not from a JSON parser; let the walk judge it)
+        elif type(node) is list:
+            for item in node:
+                kind = type(item)
+                if kind is str:
+                    if not item.isprintable():
+                        return False
+                elif kind is dict or kind is list:
+                    push(item)
+                elif isinstance(item, (dict, list, str)):
+                    return False
+        else:
+            return False
+    return True
 
 
 def _id_walk(record: object) -> list[Problem]:
