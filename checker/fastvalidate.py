@@ -14,10 +14,20 @@ verdict stands: if jsonschema finds nothing wrong, the record is valid. So a
 difference between the two can only cost time, never change a verdict, except
 where the compiled code accepts what jsonschema would reject; the property tests
 (tests/test_fastvalidate.py) mutate records to show that does not happen.
+
+Only the verdict of the compiled code is used, never its message: so the code is generated once
+(``fastjsonschema.compile_to_code``) and its eager building of error names is taken out before it
+is run. fastjsonschema passes every ``$ref`` call inside an array the name of the item, built with
+``"...".format(**locals())`` on every call (about 350 times a heavy response record) though it is
+read only in a raised exception's message; the name becomes ``"data"``. That took the compiled
+validator from about 4.4 to 1.0-1.7 ms a heavy response. Should the generated code ever not have
+that shape, or not run, ``fastjsonschema.compile`` is used as it comes.
 """
 from __future__ import annotations
 
 import copy
+import functools
+import re
 from functools import cache
 from typing import Callable
 
@@ -36,14 +46,50 @@ def compiled(name: str, vocabularies=None) -> Callable[[object], object] | None:
 
 @cache
 def _compiled(name: str, key: tuple) -> Callable[[object], object] | None:
-    from .validation import FORMAT_CHECKER, _record_schema
-
-    definition = copy.deepcopy(_record_schema(name, key))
-    definition["$schema"] = DRAFT
-    formats = {fmt: func for fmt, (func, _raises) in FORMAT_CHECKER.checkers.items()}
+    definition = compiled_schema(name, key)
+    formats = _formats()
     try:  # (detailed_exceptions=False fails to compile these schemas in fastjsonschema 2.22)
-        return fastjsonschema.compile(definition, formats=formats, use_default=False)
+        return _without_eager_names(definition, formats) or fastjsonschema.compile(
+            definition, formats=formats, use_default=False)
     except Exception:  # pragma: no cover - a schema keyword fastjsonschema does not know
+        return None
+
+
+def compiled_schema(name: str, key: tuple | None = None) -> dict:
+    """The schema as compiled: the record schema with the vocabularies' codes, as draft-07 (a copy)."""
+    from .validation import _record_schema
+    from .vocab import active
+
+    definition = copy.deepcopy(_record_schema(name, key if key is not None else active().key))
+    definition["$schema"] = DRAFT
+    return definition
+
+
+def _formats() -> dict:
+    from .validation import FORMAT_CHECKER
+
+    return {fmt: func for fmt, (func, _raises) in FORMAT_CHECKER.checkers.items()}
+
+
+# The name fastjsonschema builds for a $ref call or a message: ``(name_prefix or "data") + "[{i}]".format(**locals())``
+_EAGER_NAME = re.compile(r'\(name_prefix or "data"\) \+ "[^"\n]*"\.format\(\*\*locals\(\)\)')
+_FUNCTION = re.compile(r"^def (validate_\w+)\(data, custom_formats=\{\}, name_prefix=None\):$", re.MULTILINE)
+
+
+def _without_eager_names(definition: dict, formats: dict) -> Callable[[object], object] | None:
+    """The compiled validator with its error names made constant (see the module docstring), or None."""
+    try:
+        code = fastjsonschema.compile_to_code(definition, formats=formats, use_default=False)
+        entry = _FUNCTION.search(code)
+        if entry is None or "format(**locals())" not in code:
+            return None
+        code = _EAGER_NAME.sub('"data"', code)
+        if "locals()" in code:
+            return None
+        namespace: dict = {}
+        exec(compile(code, "<fastjsonschema>", "exec"), namespace)  # noqa: S102 - code generated from our own schema
+        return functools.partial(namespace[entry.group(1)], custom_formats=formats)
+    except Exception:  # pragma: no cover - another fastjsonschema: its own compile() is used
         return None
 
 
