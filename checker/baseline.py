@@ -26,6 +26,7 @@ from pathlib import Path
 import jsonschema
 
 from .errors import ConfigError
+from .kept import editing
 
 GapKey = tuple[str, str]
 
@@ -116,7 +117,7 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
 def apply_baseline(report, baseline: Baseline) -> None:
     """Mark gaps new / persisting and list the baseline's gaps that are no longer gaps."""
     now: dict[GapKey, str] = {}
-    for result in report.responses:
+    for result in editing(report.responses):  # (kept results: each change is written back)
         for f in result.findings:
             key = (result.response_id, f.rule)
             now[key] = f.status

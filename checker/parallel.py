@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .engine import EngineError
 from .errors import InputError
 from .inputs_guard import contained_error
+from .kept import KeptResults
 from .loading import record_label
 from .timeline import response_timeline
 from .validation import Record
@@ -52,7 +53,7 @@ def default_jobs() -> int:
 class Streamed:
     """What is kept of the records once checked."""
 
-    results: list = field(default_factory=list)           # ResponseResult, in input order
+    results: KeptResults = field(default_factory=KeptResults)  # ResponseResult, in input order (bounded memory)
     load_errors: list[InputError] = field(default_factory=list)    # reading and validation, in input order
     engine_errors: list[InputError] = field(default_factory=list)  # records the engine could not evaluate
     responses: list[dict] = field(default_factory=list)   # escalation views, in input order

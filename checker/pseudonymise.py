@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import ConfigError
+from .kept import editing
 
 PREFIX = "YP#"
 MIN_KEY_BYTES = 16
@@ -171,7 +172,7 @@ def pseudonymise_report(report, key: bytes, child_ids: Iterable[str]) -> None:
     for group in report.groups or []:
         ids.update(m for m in group.get("members") or [] if isinstance(m, str))
     p = Pseudonymiser(key, ids)
-    for result in report.responses:
+    for result in editing(report.responses):  # (kept results: each change is written back)
         for f in result.findings:
             f.missing = sorted(p.code(c) for c in f.missing)
             f.unknown = sorted(p.code(c) for c in f.unknown)

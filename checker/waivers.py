@@ -33,6 +33,7 @@ from pathlib import Path
 import jsonschema
 
 from .errors import ConfigError
+from .kept import editing
 from .validation import FORMAT_CHECKER, date_message
 from .yamlio import parse_yaml, read_config_bytes
 
@@ -182,7 +183,7 @@ def apply_waivers(report, waivers: Waivers) -> None:
         expired.append({**w.where(), "rule": w.rule, **w.to_dict()})
         return "waiver_expired", w.to_dict()
 
-    for result in report.responses:
+    for result in editing(report.responses):  # (kept results: each change is written back)
         for finding in result.findings:
             w = by_key.get((result.response_id, finding.rule))
             if w is None or finding.status != "gap":
