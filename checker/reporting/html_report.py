@@ -7,9 +7,18 @@
 * the quality lead: new / persisting / resolved / waived, the trend over the
   nights (with ``--history``), waivers to review;
 * the auditor: every gap by severity, then one block per response with its
-  timeline, its gaps and the other findings (folded), each citing the clause it
-  rests on. Clause text is printed once, in "Clauses cited" at the end, and
-  each finding links to it: a report over thousands of responses stays small.
+  timeline, its gaps in full (rule, obligation, message, where in the record,
+  clauses), its advice, and folded: findings not yet due and insufficient data
+  in full, met and not applicable findings as one line of rule references
+  (``R12``). Text that is the same for every response is printed once: each
+  rule (number, id, obligation, clause, and each distinct message of its met
+  and not-applicable findings) in "Rules", each clause in "Clauses cited";
+  findings link to them. Pointers that differ only in one list position are
+  shown once (``young people #1–#21 › safety plan``). A heavy response takes
+  about 11 KB (was 21 KB).
+
+The page is streamed (:func:`iter_html`): Jinja2's ``generate`` writes it in
+chunks, and each response's detail is built only when the template reaches it.
 
 Share of applicable obligations met = met ÷ (met + gap + insufficient data):
 pending (not yet due), not applicable and advice are left out.
@@ -416,6 +425,7 @@ def iter_html(report: Report) -> Iterator[str]:
     gaps.sort(key=lambda g: g[:3])  # (stable: findings of one response and rule keep their order)
     rows = [{"response_id": rid, "anchor": f"response-{i}", "rule": f.rule, "ref": rules.ref(f), "title": f.title,
              "section": f.section, "severity": f.severity, "delta": f.delta or "", "waived": bool(f.waived),
+             "message": plain_message(f.message, list(f.missing) + list(f.unknown) + list(f.pending)),
              "waiver_expired": bool(f.waiver_expired),
              "waiver_note": waiver_note({"waived": f.waived, "waiver_expired": f.waiver_expired})}
             for _, rid, _, i, f in gaps]
