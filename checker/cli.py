@@ -103,12 +103,11 @@ def write_output_dir(directory: str, report) -> list[str]:
     chunks); only when all are written are they swapped in, so a failure leaves the old files as they were."""
     from functools import partial
 
-    from .reporting import FILENAMES, RENDERERS
-    from .reporting.json_report import iter_json
+    from .reporting import FILENAMES, STREAMERS
 
     from .outputs import write_set
 
-    rendered = {FILENAMES[fmt]: partial(iter_json if fmt == "json" else RENDERERS[fmt], report) for fmt in FILENAMES}
+    rendered = {FILENAMES[fmt]: partial(STREAMERS[fmt], report) for fmt in FILENAMES}  # each streamed in turn
     return write_set(directory, rendered)  # the six files as one set: all written, then swapped in
 
 
@@ -351,19 +350,18 @@ def check_command(paths, as_of, fmt, output, output_dir, baseline_file, waivers_
     if model.first_night:
         click.echo(f"Warning: {baseline_file} does not exist yet: first night, no gap is new or persisting",
                    err=True)
-    streamed = bool(output) and fmt == "json"  # (the JSON file is written in chunks: checker/reporting/json_report.py)
-    text = None if streamed else RENDERERS[fmt](report)
+    shown = not output and (not output_dir or click.get_current_context().get_parameter_source("fmt").name
+                            != "DEFAULT")
+    text = RENDERERS[fmt](report) if shown else None  # (a file is written in chunks: STREAMERS)
     if output_dir:
         write_output_dir(output_dir, report)
         click.echo(f"wrote {output_dir}/report.{{json,html,csv,md,junit.xml,txt}}: {counts}", err=True)
     if output:
-        if streamed:
-            from .reporting.json_report import iter_json
+        from .reporting import STREAMERS
 
-            text = iter_json(report)
-        write_atomic(output, text)
+        write_atomic(output, STREAMERS[fmt](report))
         click.echo(f"wrote {output}: {counts}", err=True)
-    elif not output_dir or click.get_current_context().get_parameter_source("fmt").name != "DEFAULT":
+    elif shown:
         click.echo(text, nl=False)
     sys.exit(code)
 

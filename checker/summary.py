@@ -178,11 +178,11 @@ def _reason(s: Summary) -> str:
 
 
 def summarise(report, fail_on: str | None = None) -> Summary:
-    from .reporting.rows import finding_rows
+    from .reporting.rows import iter_finding_rows
 
     fail_on = fail_on or getattr(report, "fail_on", None) or "low"
     first_night = bool(getattr(report, "first_night", False))
-    rows = finding_rows(report)
+    rows = iter_finding_rows(report)  # (one row at a time: never every finding as a row at once)
     findings = {s: 0 for s in BASE_STATUSES}
     group_findings = {s: 0 for s in BASE_STATUSES}
     by_sev = {s: 0 for s in SEVERITIES}

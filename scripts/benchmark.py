@@ -6,7 +6,7 @@ For each size R:I (R heavy synthetic responses, see scripts/bench_data.py, and I
 in a fresh process, on files in a temporary folder:
 1. the parse floor: reading the same files with json.loads (each line) and csv.DictReader, nothing else;
 2. the whole check, as `shg-check check --incidents --jobs N --output-dir` does it (checker.api.check, then
-   every writer): wall time, CPU time (this process and its workers), peak resident memory (after the
+   every writer streaming its file in turn, as write_output_dir does): wall time, CPU time (this process and its workers), peak resident memory (after the
    check, and after the writers), the ratio of the wall time to the parse floor, and each report's size;
 3. each phase on its own, in one process: read, validate, facts, engine (on the first --phase-sample
    responses, per response), incident read+validate, detection and escalation (whole feed), each writer.
@@ -42,7 +42,7 @@ from checker.facts import response_facts  # noqa: E402
 from checker.findings import resolve  # noqa: E402
 from checker.loading import iter_raw  # noqa: E402
 from checker.parallel import default_jobs, escalation_view  # noqa: E402
-from checker.reporting import FILENAMES, RENDERERS  # noqa: E402
+from checker.reporting import FILENAMES, STREAMERS  # noqa: E402
 from checker.rulebook import load_rulebook  # noqa: E402
 from checker.validation import iter_validated, validate_incident, validate_response  # noqa: E402
 
@@ -194,6 +194,34 @@ def phases(responses: Path, feed: Path, sample: int, report) -> dict[str, float]
     return out
 
 
+def write_reports(report, folder: Path) -> dict[str, tuple[float, int]]:
+    """Every format written to ``folder`` as `check --output-dir` writes it (checker.cli.write_output_dir: each
+    streamed to a temporary file in turn, then all swapped in); per file: CPU seconds and size in bytes.
+
+    Each writer is timed in write_set's order by wrapping its streamer; the bytes are counted from the files."""
+    from checker.cli import write_output_dir
+
+    times: dict[str, float] = {}
+
+    def timed(fmt, stream):
+        def run(rep):
+            start = cpu_seconds()
+            try:
+                yield from stream(rep)
+            finally:
+                times[FILENAMES[fmt]] = cpu_seconds() - start  # CPU: the machine may be shared
+        return run
+
+    original = dict(STREAMERS)
+    try:
+        for fmt, stream in original.items():
+            STREAMERS[fmt] = timed(fmt, stream)
+        write_output_dir(str(folder), report)
+    finally:
+        STREAMERS.update(original)
+    return {name: (times[name], (folder / name).stat().st_size) for name in FILENAMES.values()}
+
+
 def run_size(n_responses: int, n_incidents: int, jobs: int, sample: int, seed: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         responses, feed = Path(tmp) / "responses.jsonl", Path(tmp) / "feed.csv"
@@ -204,12 +232,7 @@ def run_size(n_responses: int, n_incidents: int, jobs: int, sample: int, seed: i
             with Timer() as checking:
                 report = check([str(responses)], bench_data.AS_OF, incidents=[str(feed)], jobs=jobs)
             rss_check = peak_rss_mb()
-            writers = {}
-            for fmt, render in RENDERERS.items():
-                with Timer() as t:
-                    text = render(report)
-                writers[FILENAMES[fmt]] = (t.cpu, len(text.encode("utf-8")))  # CPU: the machine may be shared
-                del text
+            writers = write_reports(report, Path(tmp) / "reports")
         kept = kept_mib(report.responses, report.groups)  # after the timers: a deep walk of what the report keeps
         result = {
             "kept_mib": kept, "responses": n_responses, "incidents": n_incidents, "jobs": jobs, "input_mb": size / 2**20,
@@ -259,7 +282,8 @@ def print_size(r: dict) -> None:
     print(f"  check + every writer            {r['wall']:7.2f} s wall, {r['cpu']:7.2f} s CPU  "
           f"= {r['wall'] / r['parse_floor']:.1f}x the parse floor; peak RSS {r['rss']:,.0f} MiB")
     for name, (seconds, size) in r["writers"].items():
-        print(f"    writer {name:17s}      {seconds:7.2f} s CPU {size / 2**20:8.1f} MB")
+        print(f"    writer {name:17s}      {seconds:7.2f} s CPU {size / 2**20:8.1f} MB "
+              f"({size / max(r['responses'], 1) / 1024:6.1f} KB a response)")
     print("  phases, one process (CPU time):")
     for name, seconds in r["phases"].items():
         unit = f"{seconds * 1000:7.2f} ms" if "per response" in name else f"{seconds:7.2f} s "

@@ -92,7 +92,7 @@ def test_output_dir_is_rendered_before_anything_is_written(tmp_path, monkeypatch
     def boom(report):
         raise RuntimeError("render failed")
 
-    monkeypatch.setitem(reporting.RENDERERS, "junit", boom)
+    monkeypatch.setitem(reporting.STREAMERS, "junit", boom)
     with pytest.raises(RuntimeError):
         write_output_dir(str(tmp_path / "out"), report)
     assert not (tmp_path / "out").exists()

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Iterator
 
 from ..api import Report
 from ..policy import load_chapter
 from ..summary import group_not_checked
-from .rows import finding_rows
+from .rows import iter_finding_rows
 
 COLUMNS = ("kind", "response_id", "group_id", "response_status", "identified_on", "local_authority", "severity",
            "status", "delta", "section", "clause", "rule", "title", "message", "missing", "evidence", "waived",
@@ -47,14 +48,27 @@ def neutralise(value: str) -> str:
 
 def csv_rows(report: Report, which: str | None = None) -> list[dict]:
     """The rows the CSV holds: gaps (and resolved baseline gaps), or every finding with ``which='all'``."""
+    return list(iter_csv_rows(report, which))
+
+
+def iter_csv_rows(report: Report, which: str | None = None) -> Iterator[dict]:
+    """The rows of :func:`csv_rows`, one at a time."""
     which = which or getattr(report, "csv_rows", "gaps")
-    rows = finding_rows(report)
+    rows = iter_finding_rows(report)
     if which == "all":
         return rows
-    return [r for r in rows if r["status"] == "gap" or r["delta"] == "resolved"]
+    return (r for r in rows if r["status"] == "gap" or r["delta"] == "resolved")
+
+
+CHUNK_ROWS = 500  # rows written to the file at a time
 
 
 def render_csv(report: Report) -> str:
+    return "".join(iter_csv(report))
+
+
+def iter_csv(report: Report) -> Iterator[str]:
+    """The text of :func:`render_csv` in chunks of about ``CHUNK_ROWS`` rows (streamed to a file)."""
     chapter = load_chapter(getattr(report, "policy_file", None))
     responses = {r.response_id: r for r in report.responses}
     out = io.StringIO()
@@ -76,7 +90,8 @@ def render_csv(report: Report) -> str:
                 f"Possible group of {len(members)} children ({', '.join(members)}), {g.get('first_date', '')} to "
                 f"{g.get('last_date', '')}: not checked for escalation (no response records given).",
                 ";".join(members), "", "no", "", "no", "", "", "", "", "", ""]])
-    for row in csv_rows(report):
+    written = 0
+    for row in iter_csv_rows(report):
         resp = responses.get(row["response_id"])
         waiver = row["waived"] or row["waiver_expired"] or {}
         cells = [row["kind"], row["response_id"], row["group"] if row["kind"] == "group" else "",
@@ -88,4 +103,9 @@ def render_csv(report: Report) -> str:
                  waiver.get("approved_by", ""), waiver.get("reason", ""), chapter.clause_text(row["clause"]),
                  row.get("judged_on", ""), row.get("rule_version", ""), row.get("chapter_version", "")]
         writer.writerow([neutralise(str(c)) for c in cells])
-    return out.getvalue()
+        written += 1
+        if written % CHUNK_ROWS == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()

@@ -1,12 +1,15 @@
 """Markdown: an overview the partnership can read (summary, gaps by section and severity, gaps per response)."""
 from __future__ import annotations
 
+import itertools
 import re
+from typing import Iterator
 
 from ..api import SEVERITIES, Report
 from ..policy import load_chapter
 from ..summary import selection_words
-from .rows import action_groups, finding_rows, gap_rows, gaps_by_section_severity, waiver_note
+from .rows import (SEVERITY_RANK, action_groups, gaps_by_section_severity, iter_finding_rows, response_row,
+                   waiver_note)
 from .text_report import one_line
 from .words import plain
 
@@ -36,6 +39,21 @@ def _gap_line(row: dict) -> str:
 
 
 def render_markdown(report: Report) -> str:
+    return "".join(iter_markdown(report))
+
+
+def _text(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)
+
+
+def _response_gap_rows(responses: list) -> list[dict]:
+    """The gap rows of responses sharing one id, in the order gap_rows gives them."""
+    rows = [response_row(r.response_id, f) for r in responses for f in r.findings if f.status == "gap"]
+    return sorted(rows, key=lambda r: (SEVERITY_RANK.get(r["severity"], 9), r["rule"]))
+
+
+def iter_markdown(report: Report) -> Iterator[str]:
+    """The text of :func:`render_markdown` in chunks: the overview, then one response's gaps at a time."""
     m = report.summary_model()
     rb = report.rulebook
     chapter = load_chapter(getattr(report, "policy_file", None))
@@ -102,20 +120,27 @@ def render_markdown(report: Report) -> str:
     else:
         out.append("No gaps.")
     out += ["", "## Gaps by response", ""]
-    rows = gap_rows(report)
-    by_response: dict[str, list[dict]] = {}
-    for row in rows:
-        by_response.setdefault(row["response_id"], []).append(row)
+    by_response: dict[str, list] = {}  # response id -> the responses (usually one) with a gap
+    for r in report.responses:
+        if any(f.status == "gap" for f in r.findings):
+            by_response.setdefault(r.response_id, []).append(r)
     if not by_response:
         out.append("No gaps.")
+    yield _text(out)
     for rid in sorted(by_response):
-        out += [f"### {esc(rid)}", ""] + [_gap_line(r) for r in by_response[rid]] + [""]
-    advice = [r for r in finding_rows(report) if r["status"] == "advisory"]
-    if advice:
-        out += ["## Advice (may / should / indicative clauses: never a gap)", ""]
-        for r in advice:
+        yield _text([f"### {esc(rid)}", ""] + [_gap_line(r) for r in _response_gap_rows(by_response[rid])] + [""])
+    del by_response
+    advice = (r for r in iter_finding_rows(report) if r["status"] == "advisory")
+    first = next(advice, None)
+    out = []
+    if first is not None:
+        yield _text(["## Advice (may / should / indicative clauses: never a gap)", ""])
+        for r in itertools.chain((first,), advice):
             out.append(f"- {esc(r['response_id'] or r['group'])} `{esc(r['rule'])}` (section {esc(r['section'])}, "
                        f"clause {esc(r['clause'])}): {esc(r['message'])}")
+            if len(out) >= 500:
+                yield _text(out)
+                out = []
         out.append("")
     if report.resolved:
         out += [f"## Resolved since {esc(report.baseline['as_of'])}", ""]
@@ -143,4 +168,4 @@ def render_markdown(report: Report) -> str:
     out += ["## Parameters used", "", "| Parameter | Value | Source |", "|---|---|---|"]
     for p in rb.parameters.values():
         out.append(f"| {esc(p.name)} | {esc(p.shown())} | {esc(p.source)} |")
-    return "\n".join(out) + "\n"
+    yield _text(out)

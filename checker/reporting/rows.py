@@ -8,7 +8,7 @@ in ``group``, and in ``response_id`` the response that covers the group, if any.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from ..api import SEVERITIES, Report
 from ..baseline import group_identity
@@ -43,32 +43,44 @@ def group_finding_rows(report: Report) -> list[dict[str, Any]]:
 
 
 def finding_rows(report: Report) -> list[dict[str, Any]]:
-    rows = []
+    return list(iter_finding_rows(report))
+
+
+def iter_finding_rows(report: Report) -> Iterator[dict[str, Any]]:
+    """The rows of :func:`finding_rows`, one at a time (writers that stream never hold them all)."""
     for r in report.responses:
-        for f in r.findings:
-            rows.append(_row(response_id=r.response_id, rule=f.rule, status=f.status, severity=f.severity,
-                             section=f.section, clause=f.clause, title=f.title, message=f.message,
-                             missing=list(f.missing), evidence=list(f.evidence), waived=f.waived,
-                             waiver_expired=f.waiver_expired, delta=f.delta or "",
-                             judged_on=f.judged_on or "", rule_version=f.rule_version or "",
-                             chapter_version=f.chapter_version or ""))
-    rows += group_finding_rows(report)
+        yield from response_rows(r)
+    yield from group_finding_rows(report)
     for res in report.resolved or []:
         if res.get("now") == "not_checked":
-            rows.append(_row(kind="group" if res.get("group") else "response",
-                             response_id=res.get("response_id", ""), group=res.get("group_id") or res.get("group", ""),
-                             rule=res["rule"], severity=res.get("severity", ""), section=res.get("section", ""),
-                             clause=res.get("clause", ""), title=res.get("title", ""),
-                             message="A gap in the baseline; this response or rule was not checked in this run.",
-                             delta="resolved"))
-    return rows
+            yield _row(kind="group" if res.get("group") else "response",
+                       response_id=res.get("response_id", ""), group=res.get("group_id") or res.get("group", ""),
+                       rule=res["rule"], severity=res.get("severity", ""), section=res.get("section", ""),
+                       clause=res.get("clause", ""), title=res.get("title", ""),
+                       message="A gap in the baseline; this response or rule was not checked in this run.",
+                       delta="resolved")
+
+
+def response_rows(r) -> Iterator[dict[str, Any]]:
+    """One response's findings as rows, in its findings' order (the keys and values of ``_row``)."""
+    rid = r.response_id
+    for f in r.findings:
+        yield response_row(rid, f)
+
+
+def response_row(rid: str, f) -> dict[str, Any]:
+    return {"kind": "response", "response_id": rid, "group": "", "rule": f.rule, "status": f.status,
+            "severity": f.severity, "section": f.section, "clause": f.clause, "title": f.title,
+            "message": f.message, "missing": list(f.missing), "evidence": list(f.evidence), "waived": f.waived,
+            "waiver_expired": f.waiver_expired, "delta": f.delta or "", "judged_on": f.judged_on or "",
+            "rule_version": f.rule_version or "", "chapter_version": f.chapter_version or ""}
 
 
 def gap_rows(report: Report) -> list[dict[str, Any]]:
     """Every current gap of the responses, most severe first, then by response and rule.
 
     Groups' gaps are left out: reports show them with their group (and the summary counts responses)."""
-    rows = [r for r in finding_rows(report) if r["status"] == "gap" and r["kind"] == "response"]
+    rows = [response_row(r.response_id, f) for r in report.responses for f in r.findings if f.status == "gap"]
     return sorted(rows, key=lambda r: (SEVERITY_RANK.get(r["severity"], 9), r["response_id"], r["group"], r["rule"]))
 
 
@@ -110,14 +122,29 @@ def counts_by_section(report: Report) -> list[tuple[str, dict[str, int]]]:
 
 
 def gaps_by_section_severity(report: Report) -> list[tuple[str, dict[str, int]]]:
+    """Per section, the responses' gaps by severity and how many are waived.
+
+    Sections in section order; sections with the same sort key in the order of their first gap in
+    :func:`gap_rows` (most severe first, then by response and rule), found without sorting every gap."""
     table: dict[str, dict[str, int]] = {}
-    for row in gap_rows(report):
-        counts = table.setdefault(row["section"] or "-", {s: 0 for s in SEVERITIES} | {"waived": 0})
-        if row["severity"] in counts:
-            counts[row["severity"]] += 1
-        if row["waived"]:
-            counts["waived"] += 1
-    return sorted(table.items(), key=lambda kv: section_sort_key(kv[0]))
+    first: dict[str, tuple] = {}
+    for r in report.responses:
+        rid = r.response_id
+        for f in r.findings:
+            if f.status != "gap":
+                continue
+            section = f.section or "-"
+            counts = table.get(section)
+            if counts is None:
+                counts = table[section] = {s: 0 for s in SEVERITIES} | {"waived": 0}
+            if f.severity in counts:
+                counts[f.severity] += 1
+            if f.waived:
+                counts["waived"] += 1
+            key = (SEVERITY_RANK.get(f.severity, 9), rid, "", f.rule)
+            if section not in first or key < first[section]:
+                first[section] = key
+    return sorted(table.items(), key=lambda kv: (section_sort_key(kv[0]), first[kv[0]]))
 
 
 def waiver_note(row: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ id, a file name) are shown as ``\\uXXXX``, so no input can forge a line.
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from ..api import Report
 from ..summary import Summary, selection_words
@@ -56,6 +57,15 @@ def header_lines(report: Report, s: Summary) -> list[str]:
 
 
 def render_text(report: Report) -> str:
+    return "".join(iter_text(report))
+
+
+def _lines(lines: list[str]) -> str:
+    return "".join(one_line(line) + "\n" for line in lines)
+
+
+def iter_text(report: Report) -> Iterator[str]:
+    """The text of :func:`render_text` in chunks (the head, then one response at a time, then the rest)."""
     s = report.summary_model()
     lines = header_lines(report, s)
     if report.groups is not None:
@@ -65,28 +75,10 @@ def render_text(report: Report) -> str:
                      f"late: {states.get('escalated_late', 0)}); not yet due: {states.get('pending', 0)}")
         lines += render_groups(report.groups)
     lines += _section("Responses")
+    yield _lines(lines)
     for r in report.responses:
-        c = r.counts()
-        lines.append("")
-        lines.append(f"{r.response_id} ({r.status}, identified {r.identified_on}): " + ", ".join(
-            f"{c.get(k, 0)} {status_words(k, c.get(k, 0))}" for k in
-            ("gap", "pending", "insufficient_data", "met", "not_applicable")) +
-            (f", {c['advisory']} advice" if c.get("advisory") else ""))
-        for f in r.gaps():
-            flags = "".join(f" {x.upper()}" for x in (f.delta, "waived" if f.waived else None) if x)
-            lines.append(f"  GAP [{f.severity}]{flags} section {f.section} ({f.clause}) {f.rule}")
-            lines.append(f"      {f.message}")
-            note = waiver_note({"waived": f.waived, "waiver_expired": f.waiver_expired})
-            if note:
-                lines.append(f"      {note[0].upper()}{note[1:]}")
-            if f.evidence:
-                lines.append(f"      Evidence: {', '.join(f.evidence)}")
-            if f.judged_on:
-                lines.append(f"      {version_words(f)}")
-        for f in r.findings:
-            if f.status == "advisory":
-                lines.append(f"  ADVICE section {f.section} ({f.clause}) {f.rule}")
-                lines.append(f"      {f.message}")
+        yield _lines(response_lines(r))
+    lines = []
     if report.resolved:
         lines += _section(f"Resolved since {report.baseline['as_of']}")
         for res in report.resolved:
@@ -110,7 +102,33 @@ def render_text(report: Report) -> str:
     lines += _section("Parameters used")
     for p in report.rulebook.parameters.values():
         lines.append(f"  {p.name} = {p.shown()}  [{p.source}]")
-    return "\n".join(one_line(line) for line in lines) + "\n"
+    yield _lines(lines)
+
+
+def response_lines(r) -> list[str]:
+    """A response's lines: its counts, its gaps (most severe first), its advice."""
+    c = r.counts()
+    lines = [""]
+    lines.append(f"{r.response_id} ({r.status}, identified {r.identified_on}): " + ", ".join(
+        f"{c.get(k, 0)} {status_words(k, c.get(k, 0))}" for k in
+        ("gap", "pending", "insufficient_data", "met", "not_applicable")) +
+        (f", {c['advisory']} advice" if c.get("advisory") else ""))
+    for f in r.gaps():
+        flags = "".join(f" {x.upper()}" for x in (f.delta, "waived" if f.waived else None) if x)
+        lines.append(f"  GAP [{f.severity}]{flags} section {f.section} ({f.clause}) {f.rule}")
+        lines.append(f"      {f.message}")
+        note = waiver_note({"waived": f.waived, "waiver_expired": f.waiver_expired})
+        if note:
+            lines.append(f"      {note[0].upper()}{note[1:]}")
+        if f.evidence:
+            lines.append(f"      Evidence: {', '.join(f.evidence)}")
+        if f.judged_on:
+            lines.append(f"      {version_words(f)}")
+    for f in r.findings:
+        if f.status == "advisory":
+            lines.append(f"  ADVICE section {f.section} ({f.clause}) {f.rule}")
+            lines.append(f"      {f.message}")
+    return lines
 
 
 _STATE = {"escalated": "ESCALATED", "escalated_late": "ESCALATED LATE", "not_escalated": "NOT ESCALATED",
