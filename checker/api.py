@@ -254,6 +254,8 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
                             keep=selection.keeps if selection else None)
     results = streamed.results
     results.sort(key=lambda r: r.response_id)
+    if not results.spooled:  # a list, as the library has always given; else bounded memory (checker/kept.py)
+        results = results[:]
     if not streamed.responses and not streamed.load_errors:  # the empty-input rule: never a clean night
         streamed.load_errors.append(nothing_usable_error(paths, "response", "response records"))
     chosen_info = {**selection.to_dict(), "left_out": streamed.left_out} if selection else None

@@ -100,7 +100,7 @@ def test_every_format_is_the_same_spooled_or_not(tmp_path, monkeypatch):
         return report, {fmt: render(report) for fmt, render in RENDERERS.items()}
 
     in_memory, expected = night()
-    assert not in_memory.responses.spooled
+    assert isinstance(in_memory.responses, list)  # below the bound, a list as ever
     monkeypatch.setattr(kept, "SPOOL_AFTER", 0)
     spooled, got = night()
     assert spooled.responses.spooled

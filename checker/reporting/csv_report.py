@@ -70,7 +70,8 @@ def render_csv(report: Report) -> str:
 def iter_csv(report: Report) -> Iterator[str]:
     """The text of :func:`render_csv` in chunks of about ``CHUNK_ROWS`` rows (streamed to a file)."""
     chapter = load_chapter(getattr(report, "policy_file", None))
-    responses = {r.response_id: r for r in report.responses}
+    # (only what a row needs of its response: the results may be spooled, never all held at once; checker/kept.py)
+    responses = {r.response_id: (r.status, r.identified_on, r.local_authority or "") for r in report.responses}
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
@@ -92,11 +93,10 @@ def iter_csv(report: Report) -> Iterator[str]:
                 ";".join(members), "", "no", "", "no", "", "", "", "", "", ""]])
     written = 0
     for row in iter_csv_rows(report):
-        resp = responses.get(row["response_id"])
+        resp_status, resp_identified_on, resp_area = responses.get(row["response_id"], ("", "", ""))
         waiver = row["waived"] or row["waiver_expired"] or {}
         cells = [row["kind"], row["response_id"], row["group"] if row["kind"] == "group" else "",
-                 resp.status if resp else "", resp.identified_on if resp else "",
-                 (resp.local_authority or "") if resp else "", row["severity"], row["status"] or "not_checked",
+                 resp_status, resp_identified_on, resp_area, row["severity"], row["status"] or "not_checked",
                  row["delta"], row["section"], row["clause"], row["rule"], row["title"], row["message"],
                  ";".join(row["missing"]), ";".join(row["evidence"]), "yes" if row["waived"] else "no",
                  waiver.get("expires_on", ""), "yes" if row["waiver_expired"] else "no",
