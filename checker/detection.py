@@ -153,12 +153,16 @@ def partitions(episodes: Sequence[Episode], basis: str) -> dict[str, list[Episod
         children = {ep.child for ep in episodes}
         uf = _UnionFind()
         for ep in episodes:
-            for other in ep.connections:
-                if other in children:
-                    uf.union(ep.child, other)
-        find, linked = uf.find, uf.parent  # (a child never connected is its own component: no lookup)
+            if ep.connections:
+                for other in ep.connections:
+                    if other in children:
+                        uf.union(ep.child, other)
+        find = uf.find  # (a child never connected is its own component: no lookup)
+        root = {child: find(child) for child in list(uf.parent)}
+        get = root.get
         for ep in episodes:
-            out[find(ep.child) if ep.child in linked else ep.child].append(ep)
+            child = ep.child
+            out[get(child, child)].append(ep)
     return out
 
 
@@ -327,22 +331,42 @@ def _fold_subsumed(groups: list[Group]) -> list[Group]:
     return kept
 
 
-def detect(episodes: Iterable[Episode], rules: Sequence[DetectionRule]) -> list[Group]:
-    """Every possible group the rules find among the episodes, merged and in a fixed order."""
+PARALLEL_MIN_EPISODES = 100_000  # fewer: the bases' passes run in this process (a fork costs more than it saves)
+
+
+def detect(episodes: Iterable[Episode], rules: Sequence[DetectionRule], jobs: int = 1) -> list[Group]:
+    """Every possible group the rules find among the episodes, merged and in a fixed order.
+
+    ``jobs`` > 1 (and many episodes): the first basis's windows are found by a forked worker while this
+    process finds the others' (checker.feedscan.Forked); the groups are the same as with ``jobs=1``."""
     # by (day, child, incident id): one stable sort per key, last key first (same order, simple keys sort faster)
     ordered = sorted(episodes, key=attrgetter("incident_id"))
     ordered.sort(key=attrgetter("child"))
     ordered.sort(key=attrgetter("day"))
+    bases = [(basis, [r for r in rules if r.basis == basis]) for basis in BASES]
+    bases = [(basis, basis_rules) for basis, basis_rules in bases if basis_rules]
+    forked = None
+    if jobs > 1 and len(bases) > 1 and len(ordered) >= PARALLEL_MIN_EPISODES:
+        from .feedscan import Forked
+        forked = Forked(_groups_of_basis, ordered, *bases[0])
     groups: list[Group] = []
-    for basis in BASES:
-        basis_rules = [r for r in rules if r.basis == basis]
-        if not basis_rules:
+    for n, (basis, basis_rules) in enumerate(bases):
+        if n == 0 and forked is not None:
             continue
-        parts = partitions(ordered, basis)
-        for key in sorted(parts):
-            groups.extend(_groups_of_partition(basis, parts[key], basis_rules))
+        groups.extend(_groups_of_basis(ordered, basis, basis_rules))
+    if forked is not None:  # (the worker's groups come first, as the first basis's do with jobs=1)
+        first = forked.result()
+        groups[:0] = first if first is not None else _groups_of_basis(ordered, *bases[0])
     groups = _fold_subsumed(groups)
     groups.sort(key=lambda g: (g.first_day, _RANK[g.severity], BASES.index(g.basis), g.members, g.group_id))
+    return groups
+
+
+def _groups_of_basis(ordered: Sequence[Episode], basis: str, basis_rules: Sequence[DetectionRule]) -> list[Group]:
+    parts = partitions(ordered, basis)
+    groups: list[Group] = []
+    for key in sorted(parts):
+        groups.extend(_groups_of_partition(basis, parts[key], basis_rules))
     return groups
 
 

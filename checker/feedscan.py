@@ -387,30 +387,11 @@ def _cut(lines: list[bytes], start: int) -> int | None:
 def _two_halves(lines: list[bytes], start: int, cut: int, plan: _Plan, source: str) -> list[tuple[_Scan | None, int]]:
     """Scan [start, cut) here and [cut, end) in a forked worker: [(scan, first line)] for the two ranges; the
     second scan is None when it must be taken the general way (worker failed, or the first half ran past the cut)."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    worker = ctx.Process(target=_worker, args=(send, lines, cut, plan, source), daemon=True)
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-    try:
-        worker.start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-    send.close()
+    worker = Forked(_scan, lines, cut, len(lines), plan, source)
     try:
         first = _scan(lines, start, cut, plan, source)
-        second: _Scan | None
-        try:
-            second = pickle.loads(receive.recv_bytes())
-        except (EOFError, OSError, pickle.UnpicklingError):
-            second = None
     finally:
-        receive.close()
-        worker.join(timeout=5)
-        if worker.is_alive():  # pragma: no cover - a worker that does not stop
-            worker.kill()
-            worker.join()
+        second = worker.result()
     if second is not None and not isinstance(second, _Scan):
         second = None
     if first.end != cut:  # a row of the first half ran past the cut: the rest the general way, from its end
@@ -418,13 +399,43 @@ def _two_halves(lines: list[bytes], start: int, cut: int, plan: _Plan, source: s
     return [(first, start), (second, cut)]
 
 
-def _worker(conn, lines: list[bytes], cut: int, plan: _Plan, source: str) -> None:  # pragma: no cover - child
+class Forked:
+    """``func(*args)`` computed in a forked worker (signals held while forking, as checker.parallel does);
+    ``result()`` is its value, or None when the worker failed in any way (the caller then computes it itself,
+    so an exception is raised where one process would raise it)."""
+
+    def __init__(self, func, *args) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self.receive, send = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=_forked, args=(send, func, args), daemon=True)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        send.close()
+
+    def result(self) -> Any:
+        try:
+            return pickle.loads(self.receive.recv_bytes())
+        except (EOFError, OSError, pickle.UnpicklingError):
+            return None
+        finally:
+            self.receive.close()
+            self.process.join(timeout=5)
+            if self.process.is_alive():  # pragma: no cover - a worker that does not stop
+                self.process.kill()
+                self.process.join()
+
+
+def _forked(conn, func, args) -> None:  # pragma: no cover - runs in the child
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     try:
         if _in_worker is not None:
             _in_worker()
-        scan = _scan(lines, cut, len(lines), plan, source)
-        conn.send_bytes(pickle.dumps(scan, protocol=pickle.HIGHEST_PROTOCOL))
+        conn.send_bytes(pickle.dumps(func(*args), protocol=pickle.HIGHEST_PROTOCOL))
     except BaseException:
         pass
     finally:
