@@ -30,7 +30,7 @@ import pickle
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Sequence
 
 from . import csvio
 from .csvio import Row, RowError

@@ -90,7 +90,7 @@ def test_plain_feed_same_as_general_way_with_one_or_two_jobs(tmp_path):
 def test_errors_in_both_halves_keep_their_lines_positions_and_order(tmp_path):
     rows = [plain_row(i) for i in range(800)]
     for at in (10, 700):  # one of each in the first half and in the second
-        rows[at] = f",YP-1,2011-04-02,,2026-03-02,URN-1,LA-1,,education\n"           # no id: labelled #position
+        rows[at] = ",YP-1,2011-04-02,,2026-03-02,URN-1,LA-1,,education\n"           # no id: labelled #position
         rows[at + 1] = plain_row(at + 1, date="2026-02-30")                          # not a real date
         rows[at + 2] = plain_row(at + 2, born="2026-05-01")                          # born after the episode
         rows[at + 3] = "I-x,YP-1,2011-04-02\n"                                       # fewer cells
