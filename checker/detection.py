@@ -337,37 +337,61 @@ PARALLEL_MIN_EPISODES = 100_000  # fewer: the bases' passes run in this process 
 def detect(episodes: Iterable[Episode], rules: Sequence[DetectionRule], jobs: int = 1) -> list[Group]:
     """Every possible group the rules find among the episodes, merged and in a fixed order.
 
-    ``jobs`` > 1 (and many episodes): the first basis's windows are found by a forked worker while this
-    process finds the others' (checker.feedscan.Forked); the groups are the same as with ``jobs=1``."""
+    ``jobs`` > 1 (and many episodes): a forked worker (checker.feedscan.Forked) finds the groups of the first
+    half of the bases while this process finds the rest's; put back in order, they are the groups of ``jobs=1``."""
     # by (day, child, incident id): one stable sort per key, last key first (same order, simple keys sort faster)
     ordered = sorted(episodes, key=attrgetter("incident_id"))
     ordered.sort(key=attrgetter("child"))
     ordered.sort(key=attrgetter("day"))
     bases = [(basis, [r for r in rules if r.basis == basis]) for basis in BASES]
     bases = [(basis, basis_rules) for basis, basis_rules in bases if basis_rules]
-    forked = None
     if jobs > 1 and len(bases) > 1 and len(ordered) >= PARALLEL_MIN_EPISODES:
         from .feedscan import Forked
-        forked = Forked(_groups_of_basis, ordered, *bases[0])
-    groups: list[Group] = []
-    for n, (basis, basis_rules) in enumerate(bases):
-        if n == 0 and forked is not None:
-            continue
-        groups.extend(_groups_of_basis(ordered, basis, basis_rules))
-    if forked is not None:  # (the worker's groups come first, as the first basis's do with jobs=1)
+        # each basis's passes cost about the same (every episode once): the worker takes the first half of the
+        # bases, cutting the middle one by its partitions, and this process the second half; in the same order
+        half = len(bases) / 2
+        middle = int(half)
+        share = half - middle
+        forked = Forked(_packed_groups, ordered, bases[:middle] + ([bases[middle]] if share else []), share)
+        groups = [g for basis, basis_rules in bases[middle:]
+                  for g in _groups_of_basis(ordered, basis, basis_rules, share if basis == bases[middle][0] and share
+                                            else 0.0, second=True)]
         first = forked.result()
-        groups[:0] = first if first is not None else _groups_of_basis(ordered, *bases[0])
+        groups[:0] = [Group(*fields) for fields in first] if first is not None else [
+            g for basis, basis_rules in bases[:middle] + ([bases[middle]] if share else [])
+            for g in _groups_of_basis(ordered, basis, basis_rules, share if basis == bases[middle][0] else 0.0)]
+    else:
+        groups = [g for basis, basis_rules in bases for g in _groups_of_basis(ordered, basis, basis_rules)]
     groups = _fold_subsumed(groups)
     groups.sort(key=lambda g: (g.first_day, _RANK[g.severity], BASES.index(g.basis), g.members, g.group_id))
     return groups
 
 
-def _groups_of_basis(ordered: Sequence[Episode], basis: str, basis_rules: Sequence[DetectionRule]) -> list[Group]:
+def _groups_of_basis(ordered: Sequence[Episode], basis: str, basis_rules: Sequence[DetectionRule],
+                     share: float = 0.0, second: bool = False) -> list[Group]:
+    """The groups of one basis, partition by partition in key order. ``share`` (0 < share < 1): only the first
+    partitions, holding about that share of the episodes (``second``: only the others)."""
     parts = partitions(ordered, basis)
+    keys = sorted(parts)
+    if share:
+        target, count, cut = share * sum(len(p) for p in parts.values()), 0, len(keys)
+        for n, key in enumerate(keys):
+            if count >= target:
+                cut = n
+                break
+            count += len(parts[key])
+        keys = keys[cut:] if second else keys[:cut]
     groups: list[Group] = []
-    for key in sorted(parts):
+    for key in keys:
         groups.extend(_groups_of_partition(basis, parts[key], basis_rules))
     return groups
+
+
+def _packed_groups(ordered: Sequence[Episode], bases: list, share: float) -> list[tuple]:
+    """The worker's part of ``detect`` (see there), as tuples of the groups' fields (cheaper to send)."""
+    last = bases[-1][0]
+    return [tuple(vars(g).values()) for basis, basis_rules in bases
+            for g in _groups_of_basis(ordered, basis, basis_rules, share if basis == last and share else 0.0)]
 
 
 # -- the rules' own examples -------------------------------------------------------------------------------------

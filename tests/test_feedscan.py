@@ -252,3 +252,22 @@ def test_cli_detect_jobs_option(tmp_path):
             for j in ("1", "2")]
     assert outs[0].exit_code == outs[1].exit_code == 1
     assert outs[0].output == outs[1].output and '"groups"' in outs[0].output
+
+
+@pytest.mark.parametrize("keep", [("connected",), ("connected", "same_area"), ("same_setting", "same_area"),
+                                  ("connected", "same_setting", "same_area")])
+def test_detect_jobs_2_same_groups_whatever_the_bases(tmp_path, keep):
+    from checker.detection import detect
+    from checker.detection_rules import load_detection_rules
+    from checker.params import load_parameters
+
+    rng = random.Random(11)
+    path = tmp_path / "feed.csv"
+    path.write_text(HEADER + "".join(
+        plain_row(i, child=f"YP-{rng.randrange(80)}", date=(AS_OF - dt.timedelta(days=rng.randrange(300))).isoformat(),
+                  conn=f"YP-{rng.randrange(80)}" if rng.random() < 0.3 else "") for i in range(2000)))
+    params = load_parameters(ROOT / "rules" / "parameters.yaml")
+    rules = [r for r in load_detection_rules(ROOT / "rules", params).rules if r.basis in keep]
+    episodes = feedscan.read_feeds([str(path)], AS_OF, 18, 1).prepared.episodes
+    one, two = (detect(episodes, rules, jobs) for jobs in (1, 2))
+    assert one and [g.to_dict() for g in one] == [g.to_dict() for g in two]
