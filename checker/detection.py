@@ -301,7 +301,7 @@ def _fold_subsumed(groups: list[Group]) -> list[Group]:
         members = set(g.members)
         # a host holds every member, so it is in each member's list, all in the order kept: the first host in
         # the shortest list is the first host in any of them
-        candidates = min((by_member[m] for m in g.members), key=len) if len(g.members) > 1 else by_member[g.members[0]]
+        candidates = min(map(by_member.__getitem__, g.members), key=len) if len(g.members) > 1 else by_member[g.members[0]]
         first, last, rank = g.first_day, g.last_day, _RANK[g.severity]
         host = next((h for h in candidates
                      if first <= h.last_day and h.first_day <= last and _RANK[h.severity] <= rank
