@@ -387,7 +387,7 @@ def _groups_of_basis(ordered: Sequence[Episode], basis: str, basis_rules: Sequen
     return groups
 
 
-def _packed_groups(ordered: Sequence[Episode], bases: list, share: float) -> list[tuple]:
+def _packed_groups(ordered: Sequence[Episode], bases: list, share: float) -> list[tuple]:  # pragma: no cover - worker
     """The worker's part of ``detect`` (see there), as tuples of the groups' fields (cheaper to send)."""
     last = bases[-1][0]
     return [tuple(vars(g).values()) for basis, basis_rules in bases

@@ -162,6 +162,10 @@ def test_a_failed_worker_costs_nothing(tmp_path, monkeypatch):
     import os
     monkeypatch.setattr(feedscan, "_in_worker", lambda: os._exit(9))  # a worker that dies
     assert scanned([str(path)], 2) == general([str(path)])
+    feed = str(ROOT / "fixtures" / "incidents" / "incidents-2026.csv")  # the group passes' worker too
+    failed = RENDERERS["json"](detect_report([feed], AS_OF, jobs=2))
+    monkeypatch.setattr(feedscan, "_in_worker", None)
+    assert failed == RENDERERS["json"](detect_report([feed], AS_OF, jobs=1))
 
 
 def test_folders_of_csv_and_json_lines_share_their_ids(tmp_path):
