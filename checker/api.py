@@ -264,7 +264,7 @@ def check(paths: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
                     policy_file=str(policy_file) if policy_file else None)
     if incidents:
         found = find_groups(incidents, as_of, rulebook.detection_dir, rulebook.parameters, streamed.responses,
-                            detection_rules)
+                            detection_rules, jobs=jobs)
         report.groups, report.detection = found.group_dicts(), found.meta()
         report.input_errors += found.input_errors
     if waivers is not None:
@@ -281,7 +281,7 @@ def detect_report(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None
                   rules_dir: str | os.PathLike[str] | None = None, params_file: str | os.PathLike[str] | None = None,
                   responses: Sequence[str | os.PathLike[str]] | None = None,
                   pseudonymise_key_file: str | os.PathLike[str] | None = None, fail_on: str = "low",
-                  vocab_files: Sequence[str | os.PathLike[str]] = ()) -> Report:
+                  vocab_files: Sequence[str | os.PathLike[str]] = (), jobs: int = 1) -> Report:
     """``shg-check detect`` as a Report every writer renders: the groups in the feeds; with ``responses``
     (response record files or folders) each group is checked for escalation (the responses' own rules are not);
     without, every group is 'not checked' and needs a look."""
@@ -301,7 +301,7 @@ def detect_report(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None
     if responses:
         loaded = load_responses(responses)
         records, errors = [r.data for r in loaded.records], list(loaded.errors)
-    found = find_groups(feeds, as_of, rules_dir, params, records if responses else None, ruleset)
+    found = find_groups(feeds, as_of, rules_dir, params, records if responses else None, ruleset, jobs=jobs)
     report = Report(as_of, rulebook, [], errors + found.input_errors, groups=found.group_dicts(),
                     detection=found.meta(), fail_on=fail_on)
     if key is not None:
@@ -313,13 +313,14 @@ def detect_report(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None
 def detect(feeds: Sequence[str | os.PathLike[str]], as_of: dt.date | None = None,
            rules_dir: str | os.PathLike[str] | None = None,
            params_file: str | os.PathLike[str] | None = None,
-           vocab_files: Sequence[str | os.PathLike[str]] = ()) -> GroupResult:
-    """Find possible groups in incident feeds alone: no response records, so escalation is not checked."""
+           vocab_files: Sequence[str | os.PathLike[str]] = (), jobs: int = 1) -> GroupResult:
+    """Find possible groups in incident feeds alone: no response records, so escalation is not checked.
+    ``jobs`` > 1: a large feed is read and its groups found on two cores, with the same result."""
     rules_dir = Path(rules_dir or DEFAULT_RULES)
     if not rules_dir.is_dir():
         raise ConfigError(f"{rules_dir}: rules directory not found")
     params = load_parameters(rules_dir / PARAMETERS_FILE, Path(params_file) if params_file else None)
-    return find_groups(feeds, _as_of(as_of), rules_dir, params)
+    return find_groups(feeds, _as_of(as_of), rules_dir, params, jobs=jobs)
 
 
 def _chapter_versions(rules_dir: Path, params: dict) -> list:

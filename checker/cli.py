@@ -395,8 +395,11 @@ Exit codes:
               show_default=True, help="Folder of rules (detection rules in its detection/ folder) and parameters.yaml.")
 @click.option("--params", "params_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="The partnership's parameter overrides (YAML: parameters: {name: value}).")
+@click.option("--jobs", "jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Read a large feed and find its groups on 2 cores when N > 1 (default: the number of cores). "
+                   "The report is the same for every N.")
 @_vocab_option
-def detect_command(feeds, as_of, fmt, output, responses, key_file, fail_on, rules_dir, params_file):
+def detect_command(feeds, as_of, fmt, output, responses, key_file, fail_on, rules_dir, params_file, jobs=None):
     """Find possible self-harm groups in incident feeds (.csv, .json, .jsonl, or folders of them).
 
     No response records are read, so no group is checked for escalation: use
@@ -411,7 +414,8 @@ def detect_command(feeds, as_of, fmt, output, responses, key_file, fail_on, rule
     if output:
         refuse_overwrite({"--output": [output]}, [*feeds, *responses],
                          {"--params file": params_file, "--rules folder": rules_dir, "--pseudonymise key file": key_file})
-    report = detect_report(feeds, as_of, rules_dir, params_file, list(responses) or None, key_file, fail_on)
+    report = detect_report(feeds, as_of, rules_dir, params_file, list(responses) or None, key_file, fail_on,
+                           jobs=jobs or default_jobs())
     text = render_detection_text(report) if fmt == "text" else RENDERERS[fmt](report)
     model = report.summary_model()
     _emit(text, output, f"{len(report.groups or [])} possible groups, {len(report.input_errors)} input errors. "

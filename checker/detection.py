@@ -153,12 +153,16 @@ def partitions(episodes: Sequence[Episode], basis: str) -> dict[str, list[Episod
         children = {ep.child for ep in episodes}
         uf = _UnionFind()
         for ep in episodes:
-            for other in ep.connections:
-                if other in children:
-                    uf.union(ep.child, other)
-        find, linked = uf.find, uf.parent  # (a child never connected is its own component: no lookup)
+            if ep.connections:
+                for other in ep.connections:
+                    if other in children:
+                        uf.union(ep.child, other)
+        find = uf.find  # (a child never connected is its own component: no lookup)
+        root = {child: find(child) for child in list(uf.parent)}
+        get = root.get
         for ep in episodes:
-            out[find(ep.child) if ep.child in linked else ep.child].append(ep)
+            child = ep.child
+            out[get(child, child)].append(ep)
     return out
 
 
@@ -297,7 +301,7 @@ def _fold_subsumed(groups: list[Group]) -> list[Group]:
         members = set(g.members)
         # a host holds every member, so it is in each member's list, all in the order kept: the first host in
         # the shortest list is the first host in any of them
-        candidates = min((by_member[m] for m in g.members), key=len) if len(g.members) > 1 else by_member[g.members[0]]
+        candidates = min(map(by_member.__getitem__, g.members), key=len) if len(g.members) > 1 else by_member[g.members[0]]
         first, last, rank = g.first_day, g.last_day, _RANK[g.severity]
         host = next((h for h in candidates
                      if first <= h.last_day and h.first_day <= last and _RANK[h.severity] <= rank
@@ -327,23 +331,67 @@ def _fold_subsumed(groups: list[Group]) -> list[Group]:
     return kept
 
 
-def detect(episodes: Iterable[Episode], rules: Sequence[DetectionRule]) -> list[Group]:
-    """Every possible group the rules find among the episodes, merged and in a fixed order."""
+PARALLEL_MIN_EPISODES = 100_000  # fewer: the bases' passes run in this process (a fork costs more than it saves)
+
+
+def detect(episodes: Iterable[Episode], rules: Sequence[DetectionRule], jobs: int = 1) -> list[Group]:
+    """Every possible group the rules find among the episodes, merged and in a fixed order.
+
+    ``jobs`` > 1 (and many episodes): a forked worker (checker.feedscan.Forked) finds the groups of the first
+    half of the bases while this process finds the rest's; put back in order, they are the groups of ``jobs=1``."""
     # by (day, child, incident id): one stable sort per key, last key first (same order, simple keys sort faster)
     ordered = sorted(episodes, key=attrgetter("incident_id"))
     ordered.sort(key=attrgetter("child"))
     ordered.sort(key=attrgetter("day"))
-    groups: list[Group] = []
-    for basis in BASES:
-        basis_rules = [r for r in rules if r.basis == basis]
-        if not basis_rules:
-            continue
-        parts = partitions(ordered, basis)
-        for key in sorted(parts):
-            groups.extend(_groups_of_partition(basis, parts[key], basis_rules))
+    bases = [(basis, [r for r in rules if r.basis == basis]) for basis in BASES]
+    bases = [(basis, basis_rules) for basis, basis_rules in bases if basis_rules]
+    if jobs > 1 and len(bases) > 1 and len(ordered) >= PARALLEL_MIN_EPISODES:
+        from .feedscan import Forked
+        # each basis's passes cost about the same (every episode once): the worker takes the first half of the
+        # bases, cutting the middle one by its partitions, and this process the second half; in the same order
+        half = len(bases) / 2
+        middle = int(half)
+        share = half - middle
+        forked = Forked(_packed_groups, ordered, bases[:middle] + ([bases[middle]] if share else []), share)
+        groups = [g for basis, basis_rules in bases[middle:]
+                  for g in _groups_of_basis(ordered, basis, basis_rules, share if basis == bases[middle][0] and share
+                                            else 0.0, second=True)]
+        first = forked.result()
+        groups[:0] = [Group(*fields) for fields in first] if first is not None else [
+            g for basis, basis_rules in bases[:middle] + ([bases[middle]] if share else [])
+            for g in _groups_of_basis(ordered, basis, basis_rules, share if basis == bases[middle][0] else 0.0)]
+    else:
+        groups = [g for basis, basis_rules in bases for g in _groups_of_basis(ordered, basis, basis_rules)]
     groups = _fold_subsumed(groups)
     groups.sort(key=lambda g: (g.first_day, _RANK[g.severity], BASES.index(g.basis), g.members, g.group_id))
     return groups
+
+
+def _groups_of_basis(ordered: Sequence[Episode], basis: str, basis_rules: Sequence[DetectionRule],
+                     share: float = 0.0, second: bool = False) -> list[Group]:
+    """The groups of one basis, partition by partition in key order. ``share`` (0 < share < 1): only the first
+    partitions, holding about that share of the episodes (``second``: only the others)."""
+    parts = partitions(ordered, basis)
+    keys = sorted(parts)
+    if share:
+        target, count, cut = share * sum(len(p) for p in parts.values()), 0, len(keys)
+        for n, key in enumerate(keys):
+            if count >= target:
+                cut = n
+                break
+            count += len(parts[key])
+        keys = keys[cut:] if second else keys[:cut]
+    groups: list[Group] = []
+    for key in keys:
+        groups.extend(_groups_of_partition(basis, parts[key], basis_rules))
+    return groups
+
+
+def _packed_groups(ordered: Sequence[Episode], bases: list, share: float) -> list[tuple]:  # pragma: no cover - worker
+    """The worker's part of ``detect`` (see there), as tuples of the groups' fields (cheaper to send)."""
+    last = bases[-1][0]
+    return [tuple(vars(g).values()) for basis, basis_rules in bases
+            for g in _groups_of_basis(ordered, basis, basis_rules, share if basis == last and share else 0.0)]
 
 
 # -- the rules' own examples -------------------------------------------------------------------------------------

@@ -211,9 +211,11 @@ def _bound(validate: Callable[..., list[Problem]]) -> Callable[[object], list[Pr
 
 
 def iter_validated(items: Iterable[RawItem | InputError], validate: Callable[[object], list[Problem]],
-                   id_key: str) -> Iterator[Record | InputError]:
-    """Each item validated as it comes: a Record, or its errors; only the ids seen are kept."""
-    first_seen: dict[str, tuple[str, int]] = {}
+                   id_key: str, first_seen: dict[str, tuple[str, int]] | None = None) -> Iterator[Record | InputError]:
+    """Each item validated as it comes: a Record, or its errors; only the ids seen are kept (in ``first_seen``
+    when given: ids seen before these items, as (source, position), for a repeat across calls)."""
+    if first_seen is None:
+        first_seen = {}
     for item in items:
         if isinstance(item, InputError):
             yield item

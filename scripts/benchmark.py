@@ -10,7 +10,8 @@ in a fresh process, on files in a temporary folder:
    check, and after the writers), the ratio of the wall time to the parse floor, and each report's size;
 3. each phase on its own, in one process: read, validate, facts, engine (on the first --phase-sample
    responses, per response), incident read+validate, detection and escalation (whole feed), each writer.
-With --detect N: `detect` alone on N incidents (read, validate, episodes, groups): wall time and peak memory.
+With --detect N: `detect` alone on N incidents (read, validate, episodes, groups; --jobs processes): wall time,
+CPU time (workers included) and peak memory.
 The machine may be shared: compare ratios measured in the same run, not seconds across runs.
 """
 from __future__ import annotations
@@ -34,9 +35,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import bench_data  # noqa: E402
 from checker.api import DEFAULT_RULES, Checker, check  # noqa: E402
-from checker.detection import detect, prepare  # noqa: E402
+from checker.detection import detect  # noqa: E402
+from checker.feedscan import read_feeds  # noqa: E402
 from checker.detection_rules import load_detection_rules  # noqa: E402
-from checker.errors import InputError  # noqa: E402
 from checker.escalation import check_escalation  # noqa: E402
 from checker.facts import response_facts  # noqa: E402
 from checker.findings import resolve  # noqa: E402
@@ -44,7 +45,7 @@ from checker.loading import iter_raw  # noqa: E402
 from checker.parallel import default_jobs, escalation_view  # noqa: E402
 from checker.reporting import FILENAMES, STREAMERS  # noqa: E402
 from checker.rulebook import load_rulebook  # noqa: E402
-from checker.validation import iter_validated, validate_incident, validate_response  # noqa: E402
+from checker.validation import validate_response  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 27)
 COLUMNS = ["incident_id", "young_person_id", "date_of_birth", "age", "date", "setting_id", "area", "connections",
@@ -178,14 +179,13 @@ def phases(responses: Path, feed: Path, sample: int, report) -> dict[str, float]
     del items, facts, outcomes
     params = rulebook.parameters
     ruleset = load_detection_rules(DEFAULT_RULES, params)
-    with Timer() as t:
-        rows = [r for r in iter_validated(iter_raw([str(feed)], "incident"), validate_incident, "incident_id")
-                if not isinstance(r, InputError)]
+    with Timer() as t:  # (one process: checker.feedscan reads the CSV feed into episodes)
+        episodes = read_feeds([str(feed)], bench_data.AS_OF, params["adult_age"].engine_value()).prepared.episodes
     out["incidents read+validate"] = t.cpu
     with Timer() as t:
-        groups = detect(prepare(rows, bench_data.AS_OF, params["adult_age"].engine_value()).episodes, ruleset.rules)
+        groups = detect(episodes, ruleset.rules)
     out["detection"] = t.cpu
-    del rows
+    del episodes
     with responses.open("rb") as handle:
         views = [escalation_view(json.loads(line)) for line in handle if line.strip()]
     with Timer() as t:
@@ -246,7 +246,7 @@ def run_size(n_responses: int, n_incidents: int, jobs: int, sample: int, seed: i
     return result
 
 
-def run_detect(n: int, seed: int) -> dict:
+def run_detect(n: int, seed: int, jobs: int = 1) -> dict:
     from checker.api import detect as api_detect
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -257,7 +257,7 @@ def run_detect(n: int, seed: int) -> dict:
                 for _ in csv.DictReader(handle):
                     pass
         with Timer() as t:
-            result = api_detect([str(feed)], bench_data.AS_OF, DEFAULT_RULES)
+            result = api_detect([str(feed)], bench_data.AS_OF, DEFAULT_RULES, jobs=jobs)
         return {"incidents": n, "wall": t.wall, "cpu": t.cpu, "rss": peak_rss_mb(), "parse_floor": floor.wall,
                 "groups": len(result.groups), "episodes": result.episodes_counted}
 
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(run_size(r, i, args.jobs, args.phase_sample, args.seed)))
         return
     if args.detect_one:
-        print(json.dumps(run_detect(args.detect_one, args.seed)))
+        print(json.dumps(run_detect(args.detect_one, args.seed, args.jobs)))
         return
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, --jobs {args.jobs}; each size in a fresh process. "
           "Timings vary with the load: compare the ratios.")
@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\npeak RSS of the check, {a['responses']:,} -> {b['responses']:,} responses: "
               f"{a['rss_check']:,.0f} -> {b['rss_check']:,.0f} MiB ({b['rss_check'] / a['rss_check']:.2f}x)")
     if args.detect:
-        d = _child(["--detect-one", str(args.detect), "--seed", str(args.seed)])
+        d = _child(["--detect-one", str(args.detect), "--seed", str(args.seed), "--jobs", str(args.jobs)])
         print(f"\ndetect on {d['incidents']:,} incidents ({d['episodes']:,} episodes of children): {d['wall']:.2f} s wall, "
               f"{d['cpu']:.2f} s CPU, peak RSS {d['rss']:,.0f} MiB, {d['groups']:,} groups; "
               f"csv.DictReader alone {d['parse_floor']:.2f} s ({d['wall'] / d['parse_floor']:.1f}x)")
