@@ -23,7 +23,7 @@ from checker.reporting.text_report import one_line
 from checker.selection import Selection
 from checker.summary import summarise
 
-from nightly_helpers import AS_OF, ROOT, SAMPLE, copy_sample, run_cli
+from nightly_helpers import AS_OF, ROOT, SAMPLE, copy_sample, run_cli, run_process
 from test_summary_agreement import assert_agree
 
 FEED = ROOT / "fixtures" / "incidents"
@@ -187,7 +187,7 @@ def test_fail_on_new_is_a_ratchet(two_nights, tmp_path):
 
 
 def test_history_command_lists_runs_and_trends(two_nights):
-    proc = run_cli("history", str(two_nights["db"]))
+    proc = run_process("history", str(two_nights["db"]))   # the history command as a real process
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("shg-check run history\n")
     assert NIGHT1 in proc.stdout and NIGHT2 in proc.stdout
