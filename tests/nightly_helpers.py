@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
+import functools
 import json
 import shutil
 import subprocess
@@ -82,3 +84,16 @@ def run_process(*args: str) -> subprocess.CompletedProcess:
 def gaps_of(report_json: dict) -> dict[tuple[str, str], dict]:
     return {(r["response_id"], f["rule"]): f for r in report_json["responses"] for f in r["findings"]
             if f["status"] == "gap"}
+
+
+@functools.lru_cache(maxsize=1)
+def _sample_report():
+    from checker.api import check
+
+    return check([SAMPLE], AS_OF)
+
+
+def sample_report():
+    """``check([SAMPLE], AS_OF)``: the bundled sample's report, computed once per test process; each call gets a
+    fresh deep copy (a test may change it). Tests of checking itself call ``check``."""
+    return copy.deepcopy(_sample_report())
