@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import os
+import sys
 
 import pytest
 
@@ -42,3 +44,14 @@ def _schedule(item) -> int:
     if item.nodeid.startswith(_LONGEST_FIRST):
         return 0
     return 1 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 2
+
+
+def _untraced_in_forked_children() -> None:
+    """A worker forked by --jobs (checker/parallel.py) ends with os._exit: coverage never records it (its code
+    is marked ``pragma: no cover``), so tracing it under ``--cov`` only costs CPU (about half of each in-process
+    `check`'s worker time). Processes started with subprocess are not forks of this one and are unaffected."""
+    if sys.gettrace() is not None:
+        sys.settrace(None)
+
+
+os.register_at_fork(after_in_child=_untraced_in_forked_children)
