@@ -1,7 +1,10 @@
 """Helpers for the report, baseline, waiver and pseudonymisation tests."""
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
+import functools
 import json
 import shutil
 import subprocess
@@ -55,6 +58,25 @@ def fix_r2026_002(export: Path) -> None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """``shg-check ARGS`` in this process, through click's CliRunner (run from the repository's top, like
+    :func:`run_process`): exit code, standard output and standard error kept apart, as a CompletedProcess.
+    An exception that escaped the command (a real process would end with a traceback) fails the test."""
+    from click.testing import CliRunner
+
+    from checker.cli import main
+
+    with contextlib.chdir(ROOT):
+        result = CliRunner().invoke(main, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"shg-check {' '.join(map(str, args))} raised {result.exception!r}") \
+            from result.exception
+    return subprocess.CompletedProcess(["shg-check", *args], result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(*args: str) -> subprocess.CompletedProcess:
+    """``python -m checker.cli ARGS`` as a real process: for what only a process shows (its exit status,
+    standard error with no traceback). Each costs a Python start and a fresh load of the rules: the others
+    go through :func:`run_cli`."""
     return subprocess.run([sys.executable, "-m", "checker.cli", *args], capture_output=True, text=True,
                           cwd=ROOT, timeout=300)
 
@@ -62,3 +84,16 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def gaps_of(report_json: dict) -> dict[tuple[str, str], dict]:
     return {(r["response_id"], f["rule"]): f for r in report_json["responses"] for f in r["findings"]
             if f["status"] == "gap"}
+
+
+@functools.lru_cache(maxsize=1)
+def _sample_report():
+    from checker.api import check
+
+    return check([SAMPLE], AS_OF)
+
+
+def sample_report():
+    """``check([SAMPLE], AS_OF)``: the bundled sample's report, computed once per test process; each call gets a
+    fresh deep copy (a test may change it). Tests of checking itself call ``check``."""
+    return copy.deepcopy(_sample_report())

@@ -12,13 +12,14 @@ from checker.baseline import apply_baseline, baseline_gaps, group_identity, load
 from checker.errors import ConfigError
 from checker.reporting import RENDERERS
 
-from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, SAMPLE_GAPS, copy_sample, fix_r2026_002, gaps_of, run_cli
+from nightly_helpers import (AS_OF, AS_OF_TEXT, SAMPLE, SAMPLE_GAPS, copy_sample, fix_r2026_002, gaps_of, run_cli,
+                             sample_report)
 
 
 @pytest.fixture
 def baseline_file(tmp_path):
     path = tmp_path / "last-night.json"
-    path.write_text(RENDERERS["json"](check([SAMPLE], AS_OF)), encoding="utf-8")
+    path.write_text(RENDERERS["json"](sample_report()), encoding="utf-8")
     return path
 
 
@@ -133,7 +134,7 @@ def test_group_gaps_have_an_identity():
 
 
 def test_group_findings_get_a_delta(baseline_file):
-    report = check([SAMPLE], AS_OF)
+    report = sample_report()
     report.groups = [
         {"group_id": "G-1", "members": ["YP-1", "YP-2"], "escalated": False, "findings": [{"rule": "group-escalated", "severity": "high",
                                                                          "status": "gap", "message": "m"}]},
@@ -181,7 +182,7 @@ def test_a_gap_that_is_advice_now_is_resolved_and_the_report_stays_valid(baselin
 
     from checker.validation import FORMAT_CHECKER
 
-    report = check([SAMPLE], AS_OF)
+    report = sample_report()
     r = next(x for x in report.responses if x.response_id == "R-2026-008")
     f = next(f for f in r.findings if f.rule == "cross-boundary-responsibility")
     assert f.status == "gap"

@@ -12,7 +12,7 @@ from checker.cli import _ProgressBar, exit_code, main, write_output_dir
 from checker.gating import failing_gaps
 from checker.timeline import response_timeline
 
-from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, run_cli, sample_records
+from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, run_cli, sample_records, sample_report
 
 
 def test_help_documents_the_new_options():
@@ -29,7 +29,7 @@ def test_fail_on_with_high_gaps(fail_on, code):
 
 
 def test_fail_on_counts_severity_and_waivers():
-    report = check([SAMPLE], AS_OF)
+    report = sample_report()
     gaps = [f for r in report.responses for f in r.findings if f.status == "gap"]
     by_severity = {s: sum(f.severity == s for f in gaps) for s in ("high", "medium", "low")}
     assert (len(gaps), by_severity) == (14, {"high": 8, "medium": 5, "low": 1})
@@ -86,7 +86,7 @@ def test_output_dir_with_an_explicit_format_also_prints_it(tmp_path):
 
 
 def test_output_dir_is_rendered_before_anything_is_written(tmp_path, monkeypatch):
-    report = check([SAMPLE], AS_OF)
+    report = sample_report()
     from checker import reporting
 
     def boom(report):

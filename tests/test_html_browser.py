@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.api import check
 from checker.reporting.html_report import render_html
 from checker.waivers import Waiver, Waivers, apply_waivers
 
-from nightly_helpers import AS_OF, ROOT, SAMPLE
+from nightly_helpers import AS_OF, ROOT, sample_report
 
 pytestmark = pytest.mark.browser  # scheduled first under pytest-xdist (tests/conftest.py)
 
@@ -40,7 +39,7 @@ def sample_gap_messages() -> list[str]:
     """The message of every gap in the sample report, taken from the report itself (codes in brackets dropped)."""
     from checker.reporting.html_report import plain_message
 
-    report = check([SAMPLE], AS_OF)
+    report = sample_report()
     return [plain_message(f.message, f.missing + f.unknown + f.pending) for r in report.responses
             for f in r.findings if f.status == "gap"]
 
@@ -100,7 +99,7 @@ def visible_text(page: Path, tmp_path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def report_page(tmp_path_factory):
-    report = check([SAMPLE], AS_OF)
+    report = sample_report()
     apply_waivers(report, Waivers("waivers.yaml", (
         Waiver("R-2026-003", "referral-content", "Referral form revised in May", "Quality lead",
                AS_OF.replace(month=12, day=31)),)))
@@ -195,7 +194,7 @@ def test_filters_work_with_css_alone(report_page, tmp_path):
               "document.getElementById('f-closed').checked = true; const closed = shown();"
               "document.documentElement.setAttribute('data-probe', [all, gaps, closed].join(','));")
     all_, gaps, closed = map(int, _probe(report_page, tmp_path, script).split(","))
-    report = check([SAMPLE], AS_OF)
+    report = sample_report()
     assert all_ == len(report.responses) == 10
     assert gaps == sum(1 for r in report.responses if r.gaps()) == 6
     assert closed == sum(1 for r in report.responses if r.status == "closed")

@@ -23,7 +23,7 @@ from checker.reporting.text_report import one_line
 from checker.selection import Selection
 from checker.summary import summarise
 
-from nightly_helpers import AS_OF, ROOT, SAMPLE, copy_sample, run_cli
+from nightly_helpers import AS_OF, ROOT, SAMPLE, copy_sample, run_cli, run_process, sample_report
 from test_summary_agreement import assert_agree
 
 FEED = ROOT / "fixtures" / "incidents"
@@ -187,7 +187,7 @@ def test_fail_on_new_is_a_ratchet(two_nights, tmp_path):
 
 
 def test_history_command_lists_runs_and_trends(two_nights):
-    proc = run_cli("history", str(two_nights["db"]))
+    proc = run_process("history", str(two_nights["db"]))   # the history command as a real process
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("shg-check run history\n")
     assert NIGHT1 in proc.stdout and NIGHT2 in proc.stdout
@@ -292,7 +292,7 @@ def test_selection_options_on_the_command_line():
 
 def test_a_baseline_from_another_ruleset_is_a_notice_in_every_format(tmp_path):
     base = tmp_path / "b.json"
-    doc = json.loads(RENDERERS["json"](check([SAMPLE], AS_OF)))
+    doc = json.loads(RENDERERS["json"](sample_report()))
     doc["ruleset"]["digest"] = "f" * 64
     base.write_text(json.dumps(doc), encoding="utf-8")
     report = check([SAMPLE], AS_OF, baseline_file=base)
@@ -315,7 +315,7 @@ def test_no_value_can_forge_a_line_in_the_text_report(value):
 def test_a_hostile_file_name_and_id_stay_on_their_line(tmp_path):
     from checker.errors import InputError
 
-    report = check([SAMPLE], AS_OF)
+    report = sample_report()
     report.input_errors = [InputError("exp\nGAP [high] section 4 forged.json", "R-1\r\n  GAP [high] x", "",
                                       "not valid JSON")]
     report.responses[0].response_id = "R-2025-009\n  GAP [high] section 9 (9-P9) forged-rule"

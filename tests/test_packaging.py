@@ -1,6 +1,7 @@
 """Rules and policy shipped inside the package: a wheel installed into a fresh venv runs on its own."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -11,9 +12,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from checker import bundled
 from checker.api import DEFAULT_RULES
+from checker.cli import main
 from checker.policy import DEFAULT_POLICY, policy_path
 
 from helpers import ROOT, SAMPLE
@@ -98,9 +101,18 @@ def test_a_wheel_installed_into_a_fresh_venv_checks_the_sample_with_no_options(t
     assert Path(where[2]).is_file()
 
     installed = venv / "bin" / "shg-check"
-    editable = Path(sys.executable).parent / "shg-check"
+
+    def editable(*args):
+        """The same command from the checkout this test runs (in this process, through CliRunner, from the same
+        folder, with the same environment): what the installed command must print."""
+        with contextlib.chdir(elsewhere):
+            result = CliRunner(env={"SHG_CHECK_RULES": None, "SHG_CHECK_POLICY": None}).invoke(main, args)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise AssertionError(f"shg-check {' '.join(args)} raised {result.exception!r}") from result.exception
+        return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
     new = _run([installed, "check", "sample-export", "--as-of", AS_OF], elsewhere, env)
-    old = _run([editable, "check", "sample-export", "--as-of", AS_OF], elsewhere, env)
+    old = editable("check", "sample-export", "--as-of", AS_OF)
     assert new.returncode == old.returncode == 1, new.stderr  # the sample has gaps
     assert new.stderr == old.stderr
     new_lines, old_lines = new.stdout.splitlines(), old.stdout.splitlines()
@@ -109,13 +121,13 @@ def test_a_wheel_installed_into_a_fresh_venv_checks_the_sample_with_no_options(t
     assert new_lines[:1] + new_lines[2:] == old_lines[:1] + old_lines[2:]
     assert "GAP [high]" in new.stdout
 
-    as_json = [_run([cmd, "check", "sample-export", "--as-of", AS_OF, "--format", "json"], elsewhere, env)
-               for cmd in (installed, editable)]
+    as_json = [_run([installed, "check", "sample-export", "--as-of", AS_OF, "--format", "json"], elsewhere, env),
+               editable("check", "sample-export", "--as-of", AS_OF, "--format", "json")]
     new_doc, old_doc = (json.loads(r.stdout) for r in as_json)
     assert new_doc["responses"] == old_doc["responses"] and new_doc["summary"] == old_doc["summary"]
     assert new_doc["ruleset"] == old_doc["ruleset"]
 
     # the bundled chapter too: the author tools work from the wheel
-    coverage = [_run([cmd, "rules", "coverage"], elsewhere, env) for cmd in (installed, editable)]
+    coverage = [_run([installed, "rules", "coverage"], elsewhere, env), editable("rules", "coverage")]
     assert coverage[0].returncode == coverage[1].returncode and coverage[0].stdout == coverage[1].stdout
     assert "4-P2" in coverage[0].stdout

@@ -6,7 +6,6 @@ import json
 import multiprocessing
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from checker.parallel import CRASH_MESSAGE, escalation_view
 from checker.reporting import RENDERERS
 from checker.validation import load_responses
 from helpers import AS_OF, FIXTURES, ROOT, RULES, SAMPLE, rulebook
+from nightly_helpers import run_cli, run_process
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import bench_data  # noqa: E402
@@ -58,12 +58,13 @@ def test_jobs_1_and_jobs_2_give_byte_identical_reports(export, tmp_path):
 
 @pytest.mark.slow
 def test_cli_jobs_1_and_jobs_2_write_the_same_bytes(export, tmp_path):
+    """--jobs 2 in a real process (its worker pool forked from the command line's process) against --jobs 1
+    through CliRunner in this one."""
     outputs = []
-    for jobs in ("1", "2"):
+    for jobs, run in (("1", run_cli), ("2", run_process)):
         out = tmp_path / f"report-{jobs}.json"
-        proc = subprocess.run([sys.executable, "-m", "checker.cli", "check", str(export), "--incidents",
-                               str(INCIDENTS), "--as-of", AS_OF.isoformat(), "--format", "json", "--output",
-                               str(out), "--jobs", jobs], capture_output=True, text=True, cwd=ROOT)
+        proc = run("check", str(export), "--incidents", str(INCIDENTS), "--as-of", AS_OF.isoformat(), "--format",
+                   "json", "--output", str(out), "--jobs", jobs)
         assert proc.returncode == 3, proc.stderr  # input errors: the broken line, the duplicate, the bad date
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]

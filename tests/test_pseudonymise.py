@@ -13,7 +13,7 @@ from checker.errors import ConfigError
 from checker.pseudonymise import Pseudonymiser, collect_child_ids, load_key, pseudonym, pseudonymise_report
 from checker.reporting import FILENAMES, RENDERERS
 
-from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, copy_sample, gaps_of, run_cli
+from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, copy_sample, gaps_of, run_cli, sample_report
 
 KEY = b"0123456789abcdef-partnership-key"
 
@@ -78,7 +78,7 @@ def test_pseudonymised_outputs_contain_no_original_child_id(tmp_path):
 
 
 def test_group_members_and_group_findings_are_pseudonymised():
-    report = check([SAMPLE], AS_OF)
+    report = sample_report()
     report.groups = [{"members": ["YP-Z1", "YP-Z10"], "basis": {"setting": "URN-1"}, "first_date": "2026-11-01",
                       "escalated": False, "findings": [{"rule": "group-escalated", "missing": ["YP-Z10"], "severity": "high",
                                                         "policy": {"section": "3", "clause": "3-P1"},

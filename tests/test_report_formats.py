@@ -18,11 +18,12 @@ from checker.reporting.junit_report import render_junit
 from checker.reporting.markdown_report import esc, render_markdown
 
 from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, SAMPLE_GAPS, run_cli, sample_records
+from nightly_helpers import sample_report as fresh_sample_report
 
 
 @pytest.fixture(scope="module")
 def sample_report():
-    return check([SAMPLE], AS_OF)
+    return fresh_sample_report()
 
 
 def hostile_report(report):
@@ -69,7 +70,7 @@ def test_csv_gaps_only_by_default_every_finding_on_request(sample_report):
 
 
 def test_csv_neutralises_formula_like_cells_in_a_report():
-    report = hostile_report(check([SAMPLE], AS_OF))
+    report = hostile_report(fresh_sample_report())
     report.csv_rows = "all"
     rows = _csv(render_csv(report))
     gap = next(r for r in rows if r["response_id"] == "R-2026-002" and r["status"] == "gap")
@@ -100,7 +101,7 @@ def test_markdown_overview(sample_report):
 
 
 def test_markdown_escapes_markup():
-    md = render_markdown(hostile_report(check([SAMPLE], AS_OF)))
+    md = render_markdown(hostile_report(fresh_sample_report()))
     assert "<script>" not in md
     assert r'\<script\>alert(1)\</script\> & "quoted" \| pipe' in md
     assert esc("a | b\nc") == r"a \| b c"
@@ -141,7 +142,7 @@ def test_junit_testcase_per_response_and_rule(sample_report):
 
 
 def test_junit_is_valid_xml_with_markup_and_control_characters():
-    report = hostile_report(check([SAMPLE], AS_OF))
+    report = hostile_report(fresh_sample_report())
     next(r for r in report.responses if r.response_id == "R-2026-002").findings[0].message += "\x01\x1b"
     text = render_junit(report)
     root = ET.fromstring(text.encode("utf-8"))
@@ -164,7 +165,7 @@ def test_junit_lists_input_errors(tmp_path):
 
 
 def test_html_is_self_contained_and_escaped():
-    report = hostile_report(check([SAMPLE], AS_OF))
+    report = hostile_report(fresh_sample_report())
     html = render_html(report)
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -24,7 +24,7 @@ from checker.reporting import RENDERERS
 from checker.summary import FAIL_ON, summarise
 from checker.waivers import Waiver, Waivers, apply_waivers
 
-from nightly_helpers import AS_OF, ROOT, SAMPLE
+from nightly_helpers import AS_OF, ROOT, SAMPLE, sample_report
 from helpers import examples
 
 FEED = ROOT / "fixtures" / "incidents"
@@ -32,7 +32,7 @@ FEED = ROOT / "fixtures" / "incidents"
 
 @pytest.fixture(scope="module")
 def base_reports():
-    return {"plain": check([SAMPLE], AS_OF), "groups": check([SAMPLE], AS_OF, incidents=[FEED])}
+    return {"plain": sample_report(), "groups": check([SAMPLE], AS_OF, incidents=[FEED])}
 
 
 def format_counts(report) -> dict[str, dict]:

@@ -7,19 +7,18 @@ import json
 
 import pytest
 
-from checker.api import check
 from checker.errors import InputError
 from checker.history import History, render_history, time_to_resolve
 from checker.selection import Selection, select
 from checker.summary import summarise
 from checker.waivers import Waiver, Waivers, apply_waivers
 
-from nightly_helpers import AS_OF, SAMPLE
+from nightly_helpers import sample_report
 
 
 @pytest.fixture(scope="module")
 def sample():
-    return check([SAMPLE], AS_OF)
+    return sample_report()
 
 
 def test_reasons_for_each_exit_code(sample):

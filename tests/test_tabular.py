@@ -25,6 +25,7 @@ from checker.validation import load_responses, schema
 from checker.vocab import ROLES
 
 from helpers import AS_OF, FIXTURES, SAMPLE
+from nightly_helpers import sample_report
 from strategies import response_records
 
 SAMPLE_BOOK = FIXTURES / "sample-workbook" / "responses-2026.xlsx"
@@ -179,7 +180,7 @@ def _findings(report) -> dict:
 
 
 def test_check_on_the_sample_workbook_gives_the_findings_of_the_json():
-    on_json = check([SAMPLE], AS_OF)
+    on_json = sample_report()
     on_book = check([SAMPLE_BOOK], AS_OF)
     assert on_book.input_errors == [] and on_json.input_errors == []
     assert len(on_book.responses) == 10

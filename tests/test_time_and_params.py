@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,8 @@ from click.testing import CliRunner
 from checker.api import check
 from checker.cli import main
 from checker.workdays import add_working_days
+
+from nightly_helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORT = ROOT / "fixtures" / "sample-export"
@@ -93,9 +93,8 @@ def test_text_report_lists_parameters_with_values_and_sources(override):
 
 def test_json_report_lists_parameters_with_provenance(tmp_path, override):
     out = tmp_path / "report.json"
-    proc = subprocess.run([sys.executable, "-m", "checker.cli", "check", str(EXPORT), "--as-of", "2026-11-27",
-                           "--format", "json", "--output", str(out), "--params", str(override)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = run_cli("check", str(EXPORT), "--as-of", "2026-11-27", "--format", "json", "--output", str(out),
+                   "--params", str(override))
     assert proc.returncode == 1, proc.stderr
     report = json.loads(out.read_text())
     params = {p["name"]: p for p in report["parameters"]}

@@ -14,7 +14,7 @@ from checker.errors import ConfigError
 from checker.reporting import RENDERERS
 from checker.waivers import load_waivers
 
-from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, gaps_of, run_cli
+from nightly_helpers import AS_OF, AS_OF_TEXT, SAMPLE, gaps_of, run_cli, run_process
 
 WAIVER = {"reason": "Police attended the reconvened meeting two days later", "approved_by": "Quality lead",
           "expires_on": "2026-12-31"}
@@ -143,7 +143,7 @@ def test_missing_reason_is_exit_2_as_a_subprocess(tmp_path):
           - {response_id: R-2026-002, rule: scoping-required-roles, reason: ok, approved_by: Q, expires_on: 2026-12-31}
           - {response_id: R-2026-003, rule: scoping-meeting-timely, approved_by: Q, expires_on: 2026-12-31}
         """)
-    proc = run_cli("check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--waivers", str(path))
+    proc = run_process("check", str(SAMPLE), "--as-of", AS_OF_TEXT, "--waivers", str(path))
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr == (f"Error: invalid waivers:\n  {path}: waiver entry 2 (response R-2026-003, "
                            "rule scoping-meeting-timely): missing reason\n")
