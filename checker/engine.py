@@ -130,6 +130,127 @@ def _check_fact(fact: dict) -> None:
                 raise EngineError(f"fact field {key!r} is not normalised")
 
 
+# Typical facts of each type in a large response (scripts/bench_data.py's heavy records): how grouping
+# weighs sending a fact type to one more ruleset. Only speed depends on it, never an outcome.
+_TYPICAL = {"attendee": 120, "covered": 110, "episode": 50, "connection": 40, "young_person": 20,
+            "meeting": 10, "school_meeting": 6, "involved_agency": 5, "drop_in": 4}
+_ALPHA_OPS = frozenset({"$eq", "$neq", "$lt", "$lte", "$gt", "$gte", "$ex", "$nex", "$mt", "$imt"})
+
+
+class _Alpha:
+    """One node of durable-rules' alpha network, as rete.c builds it (createAlpha, findAlpha)."""
+
+    __slots__ = ("shared", "listed")
+
+    def __init__(self) -> None:
+        self.shared: dict[tuple[str, str, str], _Alpha] = {}  # tests of a constant: one node per test
+        self.listed: list[_Alpha] = []                         # $or joins and references: never shared
+
+    def add(self, term: dict) -> "_Alpha":
+        (key, value), = term.items()
+        if key == "$and":
+            node = self
+            for t in value:
+                node = node.add(t)
+            return node
+        if key == "$or":  # each alternative, from here, links to one new node
+            joined = _Alpha()
+            for alt in value:
+                self.add(alt).listed.append(joined)
+            return joined
+        if key in _ALPHA_OPS:
+            (field, operand), = value.items()
+        else:
+            key, field, operand = "$eq", key, value
+        if isinstance(operand, (dict, list)):  # names another fact or $m: rete.c never shares it
+            node = _Alpha()
+            self.listed.append(node)
+            return node
+        k = (key, field, json.dumps(operand))  # $nex tests are listed, not hashed, but shared alike
+        node = self.shared.get(k)
+        if node is None:
+            node = self.shared[k] = _Alpha()
+        return node
+
+    def stack(self, memo: dict[int, int]) -> int:
+        """The most entries this node's walk can push on handleAlpha's stack (MAX_STACK_SIZE 64), every
+        test assumed to pass but equality with distinct words on one field (one value each)."""
+        done = memo.get(id(self))
+        if done is not None:
+            return done
+        children = [*self.shared.values(), *self.listed]
+        if not children:
+            memo[id(self)] = 0
+            return 0
+        words: set[str] = set()
+        width = len(self.listed)
+        for (op, field, operand), node in self.shared.items():
+            word = json.loads(operand)
+            if op == "$eq" and isinstance(word, str) and word.lower() not in ("true", "false") \
+                    and not word.lstrip("-").replace(".", "", 1).isdigit():
+                words.add(field)  # a fact has one value: at most one of these matches
+            else:
+                width += 1
+        width += len(words)
+        memo[id(self)] = result = max(width, width - 1 + max(c.stack(memo) for c in children))
+        return result
+
+
+MAX_ALPHA_STACK = 48  # events.c: MAX_STACK_SIZE 64 (error 303 past it); a margin below
+
+
+def alpha_stack(bodies: Iterable[dict]) -> int:
+    """An upper bound of handleAlpha's stack for any fact asserted into a ruleset of these rules."""
+    root = _Alpha()
+    for body in bodies:
+        for term in body["all"]:
+            (pattern,) = term.values()
+            root.add(pattern)
+    memo: dict[int, int] = {}
+    return max((max(1, node.stack(memo)) for node in root.shared.values()), default=0)
+
+
+def _group(variants: list[tuple[dict, list[Template]]], limit: int) -> list[list[tuple[int, tuple[dict, list[Template]]]]]:
+    """The variants split into as few rulesets of at most ``limit`` as fit, each fact type sent to as
+    few of them as can be: the engine's cost is per fact asserted into each ruleset (parsing, storing,
+    the alpha network) and per beta node, so a heavy type (attendees, items covered) should reach
+    one ruleset, not every one. Greedy, by the variants' sets of fact types, heaviest first; a ruleset
+    whose alpha walk could overflow the engine's stack (``alpha_stack``) takes no more."""
+    Item = tuple[int, tuple[dict, list[Template]]]
+    by_types: dict[frozenset[str], list[Item]] = {}
+    for i, v in enumerate(variants):
+        types = frozenset(_fact_types(v[0], set()) - {"sentinel"})
+        by_types.setdefault(types, []).append((i, v))
+
+    def weight(types: Iterable[str]) -> int:
+        return sum(_TYPICAL.get(t.split("~")[0], 1) for t in types)
+
+    def fits(items: list[Item]) -> bool:
+        return len(items) <= limit and alpha_stack(v[0] for _, v in items) <= MAX_ALPHA_STACK
+
+    order = sorted(by_types, key=lambda ts: (-weight(ts), -len(by_types[ts]), sorted(ts)))
+    n_bins = max(1, -(-len(variants) // limit))
+    bins: list[tuple[set[str], list[Item]]] = [(set(), []) for _ in range(n_bins)]
+    pending = [by_types[types] for types in order]
+    while pending:
+        items = pending.pop(0)
+        types = frozenset(_fact_types({"all": [v[0] for _, v in items]}, set()) - {"sentinel"})
+        for b in sorted(bins, key=lambda b: (weight(types - b[0]), -len(b[1]) if b[0] else 0)):
+            if fits(b[1] + items):
+                b[0].update(types)
+                b[1].extend(items)
+                break
+        else:
+            if len(items) > 1 and not fits(items):  # too many for one ruleset: halves, tried again
+                half = len(items) // 2
+                pending[:0] = [items[:half], items[half:]]
+            elif fits(items):
+                bins.append((set(types), list(items)))
+            else:  # pragma: no cover - one variant alone overflows: the engine would refuse its facts
+                raise EngineError("a rule variant's patterns overflow the engine's alpha stack")
+    return [sorted(b[1], key=lambda iv: iv[0]) for b in bins if b[1]]
+
+
 class RulesEngine:
     """Evaluates compiled rules against one record's facts at a time."""
 
@@ -141,36 +262,41 @@ class RulesEngine:
         # One alpha node links to at most 256 beta nodes (BETA_LIST_LENGTH; error 108 when
         # exceeded) and every variant shares the sentinel term: the rules are split over as
         # many rulesets as needed, a rule's variants always in one.
-        chunks: list[dict[str, Any]] = [{}]
+        # Variants with the same body (the same rule's "insufficient" split per code, or one rule's
+        # "not in force" variant and another's) are one engine rule whose action records each
+        # template: every beta node costs memory set up and freed in every record's state.
+        merged: dict[str, tuple[dict, list[Template]]] = {}
         self.copies: dict[str, int] = {}
         for rule in self.rules:
-            variants = compile_rule(rule)
-            if len(variants) > MAX_VARIANTS:  # pragma: no cover - no rule comes near
-                raise EngineError(f"rule {rule.id} compiles to {len(variants)} variants (limit {MAX_VARIANTS})")
-            if chunks[-1] and len(chunks[-1]) + len(variants) > MAX_VARIANTS:
-                chunks.append({})
-            for i, (body, template, uses) in enumerate(variants):
-                body["run"] = self._action(template)
-                chunks[-1][f"{rule.id}#{i}" if not rule.window else f"{rule.id}@{rule.window}#{i}"] = body
+            for body, template, uses in compile_rule(rule):
+                key = json.dumps(body, separators=(",", ":"))
+                entry = merged.get(key)
+                if entry is None:
+                    merged[key] = (body, [template])
+                elif template not in entry[1]:
+                    entry[1].append(template)
                 for fact, n in uses.items():
                     self.copies[fact] = max(self.copies.get(fact, 1), n)
+        chunks = _group(list(merged.values()), MAX_VARIANTS)
+        chunks = [{f"v{i}": {**body, "run": self._action(templates)} for i, (body, templates) in chunk}
+                  for chunk in chunks]
         self._host = _QuietHost()
         self._handles: dict[str, int] = {}
         self._wanted: dict[str, list[str]] = {}  # fact type -> the rulesets whose rules name it
         self._actions: dict[str, dict[str, Callable[[Any], None]]] = {}
         self.names: list[str] = []
         self.definition: dict[str, Any] = {}
+        self.definitions: dict[str, dict[str, Any]] = {}  # by ruleset name, without 'run'
         for definition in chunks:
             definition["zz-sentinel"] = {"all": [{"s": {"t": "sentinel"}}], "run": self._sentinel}
-            definition["zz-catch-all"] = {"all": [{"a": {"$ex": {"t": 1}}}, {"b": {"t": "never"}}],
-                                        "run": self._sentinel}
             name = f"shg{next(_NAMES)}"
             # set_rulesets deletes each 'run' from what it is given; the dict is built
             # for this call only (never deep-copy it: that would copy the bound actions' self).
-            self.definition.update({k: {kk: vv for kk, vv in v.items() if kk != "run"}
-                                    for k, v in definition.items()})
+            self.definitions[name] = {k: {kk: vv for kk, vv in v.items() if kk != "run"}
+                                      for k, v in definition.items()}
+            self.definition.update(self.definitions[name])
             actions = {rule_name: body["run"] for rule_name, body in definition.items()}
-            for fact_type in _fact_types({k: v for k, v in definition.items() if k != "zz-catch-all"}, set()):
+            for fact_type in _fact_types(definition, set()):
                 self._wanted.setdefault(fact_type, []).append(name)
             self._host.set_rulesets({name: definition})
             self.names.append(name)
@@ -185,17 +311,18 @@ class RulesEngine:
         self._id_hashes: set[int] = set()
         self._sentinel_id = self.fact_id(-1, 0)
 
-    def _action(self, tpl: Template) -> Callable[[Any], None]:
+    def _action(self, templates: list[Template]) -> Callable[[Any], None]:
         def act(c: Any) -> None:
             try:
-                ptr, code, detail = tpl.ptr, tpl.code, ""
-                if tpl.relative:
-                    subject = c._m.get("x") or c._m["r"]
-                    ptr = subject["ptr"] + tpl.ptr
-                    detail = describe(subject, c._m["r"])
-                    if tpl.code_field:
-                        code = str(subject.get(tpl.code_field, ""))
-                self._sink.append(Outcome(tpl.rule, tpl.kind, code, ptr, tpl.reason, detail))
+                for tpl in templates:
+                    ptr, code, detail = tpl.ptr, tpl.code, ""
+                    if tpl.relative:
+                        subject = c._m.get("x") or c._m["r"]
+                        ptr = subject["ptr"] + tpl.ptr
+                        detail = describe(subject, c._m["r"])
+                        if tpl.code_field:
+                            code = str(subject.get(tpl.code_field, ""))
+                    self._sink.append(Outcome(tpl.rule, tpl.kind, code, ptr, tpl.reason, detail))
             except BaseException as exc:  # the engine would swallow it: keep it for evaluate()
                 self._errors.append(exc)
         return act
@@ -308,7 +435,8 @@ class RulesEngine:
             raise EngineError("the engine saw a fact twice")
         if code == 3:  # pragma: no cover - as Ruleset._handle_result
             state_handle = 0
-        # code 1 (not handled) cannot happen: the catch-all takes every fact
+        # code 1 (not handled): some fact matched no pattern's first test, so the engine did not
+        # store it; it could match nothing, and the state was still created by the sentinel
         actions = self._actions[name]
         result = _dre.start_action_for_state(handle, state_handle)
         if not result:
