@@ -418,6 +418,23 @@ def _guard_refs(patterns: list[Pattern]) -> list[list[Pattern]]:
     return variants
 
 
+def _without_idle_response(patterns: list[Pattern]) -> list[Pattern]:
+    """The variant without its response pattern where that pattern tests nothing, no other pattern
+    reads the response, and the action does not need it (its subject is another fact, not a referral,
+    whose description quotes the response's date).
+
+    Every record has exactly one response fact (facts.response_facts), so such a pattern always
+    matches once: it changes no outcome, and costs a beta node in every record's state."""
+    rs = [p for p in patterns if p.alias == "r"]
+    xs = [p for p in patterns if p.alias == "x" and not p.negated]
+    if len(rs) != 1 or rs[0].negated or rs[0].terms or rs[0].fact != "response" or len(xs) != 1 \
+            or xs[0].fact in ("response", "referral"):
+        return patterns
+    if any(alias == "r" for p in patterns for t in p.terms for alias, _ in _ref_fields(t, p.alias)):
+        return patterns
+    return [p for p in patterns if p is not rs[0]]
+
+
 def compile_rule(rule: Rule) -> list[tuple[dict, Template, dict[str, int]]]:
     """The durable-rules definitions (without ``run``) of one rule, each with what its action
     records and how many copies of each fact type it reads."""
@@ -428,6 +445,7 @@ def compile_rule(rule: Rule) -> list[tuple[dict, Template, dict[str, int]]]:
             # e.g. _guard_refs' "field absent" branch of a variant whose needs ask for that field:
             # it can never fire, and costs the engine a beta chain in every record's state
             continue
+        patterns = _without_idle_response(patterns)
         terms = [{"s": {"t": "sentinel"}}]
         uses: dict[str, int] = {}
         for p in _ordered(patterns):

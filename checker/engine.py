@@ -319,7 +319,7 @@ class RulesEngine:
                     if tpl.relative:
                         subject = c._m.get("x") or c._m["r"]
                         ptr = subject["ptr"] + tpl.ptr
-                        detail = describe(subject, c._m["r"])
+                        detail = describe(subject, c._m.get("r"))
                         if tpl.code_field:
                             code = str(subject.get(tpl.code_field, ""))
                     self._sink.append(Outcome(tpl.rule, tpl.kind, code, ptr, tpl.reason, detail))
