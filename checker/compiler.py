@@ -369,7 +369,7 @@ def _ordered(patterns: list[Pattern]) -> list[Pattern]:
     fact comes before it (measured: tests/test_engine_workarounds.py). Related patterns
     refer only to the response and the subject, so this order means the same.
     """
-    head = [p for p in patterns if p.alias in ("r", "x")]
+    head = [p for p in patterns if p.alias == "r"] + [p for p in patterns if p.alias == "x"]
     rest = [p for p in patterns if p.alias not in ("r", "x")]
     return head + [p for p in rest if p.negated] + [p for p in rest if not p.negated]
 
@@ -418,21 +418,20 @@ def _guard_refs(patterns: list[Pattern]) -> list[list[Pattern]]:
     return variants
 
 
-def _without_idle_response(patterns: list[Pattern]) -> list[Pattern]:
-    """The variant without its response pattern where that pattern tests nothing, no other pattern
-    reads the response, and the action does not need it (its subject is another fact, not a referral,
-    whose description quotes the response's date).
+SENTINEL = "response"  # the fact every rule starts with, asserted last (see engine.py)
 
-    Every record has exactly one response fact (facts.response_facts), so such a pattern always
-    matches once: it changes no outcome, and costs a beta node in every record's state."""
-    rs = [p for p in patterns if p.alias == "r"]
-    xs = [p for p in patterns if p.alias == "x" and not p.negated]
-    if len(rs) != 1 or rs[0].negated or rs[0].terms or rs[0].fact != "response" or len(xs) != 1 \
-            or xs[0].fact in ("response", "referral"):
-        return patterns
-    if any(alias == "r" for p in patterns for t in p.terms for alias, _ in _ref_fields(t, p.alias)):
-        return patterns
-    return [p for p in patterns if p is not rs[0]]
+
+def _response_first(patterns: list[Pattern]) -> list[Pattern]:
+    """The variant with its response pattern first, made if it has none.
+
+    Every record has exactly one response fact (facts.response_facts), and the engine asserts it
+    last: it is the sentinel (see engine.py). A response pattern that tests nothing matches it once,
+    so adding one changes no outcome; putting it first means no beta frame exists, and so no
+    negation is decided, before every other fact of the record is in."""
+    rs = [p for p in patterns if p.alias == "r" and p.fact == SENTINEL and not p.negated]
+    if not rs:
+        return [Pattern("r", SENTINEL), *patterns]
+    return [rs[0], *(p for p in patterns if p is not rs[0])]
 
 
 def compile_rule(rule: Rule) -> list[tuple[dict, Template, dict[str, int]]]:
@@ -445,10 +444,9 @@ def compile_rule(rule: Rule) -> list[tuple[dict, Template, dict[str, int]]]:
             # e.g. _guard_refs' "field absent" branch of a variant whose needs ask for that field:
             # it can never fire, and costs the engine a beta chain in every record's state
             continue
-        patterns = _without_idle_response(patterns)
-        terms = [{"s": {"t": "sentinel"}}]
+        terms = []
         uses: dict[str, int] = {}
-        for p in _ordered(patterns):
+        for p in _ordered(_response_first(patterns)):
             key = f"{p.alias}$not" if p.negated else p.alias
             terms.append({key: p.define(uses.get(p.fact, 0))})
             uses[p.fact] = uses.get(p.fact, 0) + 1

@@ -47,7 +47,7 @@ try:  # orjson serialises a batch about 5x faster than json; the engine reads ei
 except ImportError:  # pragma: no cover - a declared dependency
     _orjson = None
 
-from .compiler import Template, compile_rule, fact_type_name
+from .compiler import SENTINEL, Template, compile_rule, fact_type_name
 from .findings import Outcome, describe
 from .ir import Rule
 
@@ -219,7 +219,7 @@ def _group(variants: list[tuple[dict, list[Template]]], limit: int) -> list[list
     Item = tuple[int, tuple[dict, list[Template]]]
     by_types: dict[frozenset[str], list[Item]] = {}
     for i, v in enumerate(variants):
-        types = frozenset(_fact_types(v[0], set()) - {"sentinel"})
+        types = frozenset(_fact_types(v[0], set()) - {SENTINEL})
         by_types.setdefault(types, []).append((i, v))
 
     def weight(types: Iterable[str]) -> int:
@@ -234,7 +234,7 @@ def _group(variants: list[tuple[dict, list[Template]]], limit: int) -> list[list
     pending = [by_types[types] for types in order]
     while pending:
         items = pending.pop(0)
-        types = frozenset(_fact_types({"all": [v[0] for _, v in items]}, set()) - {"sentinel"})
+        types = frozenset(_fact_types({"all": [v[0] for _, v in items]}, set()) - {SENTINEL})
         for b in sorted(bins, key=lambda b: (weight(types - b[0]), -len(b[1]) if b[0] else 0)):
             if fits(b[1] + items):
                 b[0].update(types)
@@ -288,7 +288,9 @@ class RulesEngine:
         self.definition: dict[str, Any] = {}
         self.definitions: dict[str, dict[str, Any]] = {}  # by ruleset name, without 'run'
         for definition in chunks:
-            definition["zz-sentinel"] = {"all": [{"s": {"t": "sentinel"}}], "run": self._sentinel}
+            definition["zz-sentinel"] = {"all": [{"s": {"t": SENTINEL}}], "run": self._sentinel}
+            # for a truncated batch only: a bare fact whose rule fires, so delete_state is safe
+            definition["zz-spare"] = {"all": [{"s": {"t": "spare"}}], "run": self._sentinel}
             name = f"shg{next(_NAMES)}"
             # set_rulesets deletes each 'run' from what it is given; the dict is built
             # for this call only (never deep-copy it: that would copy the bound actions' self).
@@ -308,8 +310,9 @@ class RulesEngine:
         self._fact_ids: dict[tuple[int, int], str] = {}
         self._id_json: dict[tuple[int, int], bytes] = {}
         self._type_json: dict[tuple[str, int], bytes] = {}
+        self._plans: dict[str, tuple[bytes, list[tuple[int, bytes, list[int]]]]] = {}
         self._id_hashes: set[int] = set()
-        self._sentinel_id = self.fact_id(-1, 0)
+        self._spare_id = self.fact_id(-1, 0)
 
     def _action(self, templates: list[Template]) -> Callable[[Any], None]:
         def act(c: Any) -> None:
@@ -364,38 +367,52 @@ class RulesEngine:
             encoded = self._type_json[key] = _dump_one(fact_type_name(t, k))
         return encoded
 
+    def _plan(self, t: str) -> tuple[bytes, list[tuple[int, bytes, list[int]]]]:
+        """How a fact of type ``t`` is sent: the head its JSON starts with, and for each copy some
+        ruleset reads, the copy number, the start of its JSON and the rulesets (by index) it goes to."""
+        plan = self._plans.get(t)
+        if plan is None:
+            copies = []
+            for k in range(self.copies.get(t, 1)):
+                names = self._wanted.get(fact_type_name(t, k))
+                if names:
+                    copies.append((k, b'{"t":' + self._json_type(t, k) + b',"sid":',
+                                   [self.names.index(name) for name in names]))
+            plan = self._plans[t] = (b'{"t":' + self._json_type(t, 0) + b",", copies)
+        return plan
+
     def payloads(self, facts: list[dict], sid: str) -> dict[str, str]:
         """The batch of each ruleset, as JSON: each fact (each copy typed ``t~k``, with sid and id) in
-        record order, the sentinel last.
+        record order, but the response fact's first copy, the sentinel, last.
 
         A ruleset gets only the fact types its rules name: its rules cannot match, nor miss in a
         ``none``, a fact of a type they do not name, so leaving those out changes no outcome and saves
         the engine storing them (it costs per fact asserted, and again in delete_state). Each fact is
         serialised once: its copies and its sid and id are spliced in front of the same bytes."""
-        parts: dict[str, list[bytes]] = {name: [] for name in self.names}
-        wanted, copies = self._wanted, self.copies
+        parts: list[list[bytes]] = [[] for _ in self.names]
+        last: bytes | None = None
         sid_json = _dump_one(sid)
         for n, fact in enumerate(facts):
             _check_fact(fact)
             t = fact["t"]
-            body = None
-            for k in range(copies.get(t, 1)):
-                names = wanted.get(fact_type_name(t, k))
-                if not names:
-                    continue
-                if body is None:
-                    encoded = _dump_one(fact)
-                    head = b'{"t":' + self._json_type(t, 0) + b","
-                    body = encoded[len(head):] if encoded.startswith(head) else b""
-                if body:
-                    piece = (b'{"t":' + self._json_type(t, k) + b',"sid":' + sid_json + b',"id":'
-                             + self._json_id(n, k) + b"," + body)
+            head, copies = self._plans.get(t) or self._plan(t)
+            if not copies:
+                continue
+            encoded = _dump_one(fact)
+            body = encoded[len(head):] if encoded.startswith(head) else None
+            for k, start, targets in copies:
+                if body is not None:
+                    piece = start + sid_json + b',"id":' + self._json_id(n, k) + b"," + body
                 else:  # "t" is not the first key, or the only one: the fact is built whole
                     piece = _dump_one({**fact, "t": fact_type_name(t, k), "sid": sid, "id": self.fact_id(n, k)})
-                for name in names:
-                    parts[name].append(piece)
-        sentinel = _dump_one({"t": "sentinel", "sid": sid, "id": self._sentinel_id})
-        return {name: _join([*items, sentinel]) for name, items in parts.items()}
+                if k == 0 and t == SENTINEL and last is None:
+                    last = piece  # every ruleset reads it (its sentinel rule does)
+                    continue
+                for i in targets:
+                    parts[i].append(piece)
+        if last is None:
+            raise EngineError("the record has no response fact")
+        return {name: _join([*items, last]) for name, items in zip(self.names, parts)}
 
     def evaluate(self, facts: list[dict]) -> dict[str, set[Outcome]]:
         """All outcomes, by rule id, for one record's facts."""
@@ -410,10 +427,9 @@ class RulesEngine:
                 self._assert(name, payloads[name])
                 if self._sentinel_seen == seen:
                     # Part of the batch was dropped: no action may have fired, and delete_state on
-                    # such a state can segfault. Assert the sentinel alone so its rule fires first.
+                    # such a state can segfault. Assert a bare sentinel alone so its rule fires.
                     truncated = True
-                    self._assert(name, _dumps({"t": "sentinel", "sid": sid, "id": self._sentinel_id + "2"}),
-                                 single=True)
+                    self._assert(name, _dumps({"t": "spare", "sid": sid, "id": self._spare_id}), single=True)
             _dre.delete_state(self._handles[name], sid)
         if truncated:
             raise EngineError("the engine dropped part of the record (sentinel not reached)")
