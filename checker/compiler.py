@@ -2,12 +2,13 @@
 
 Each rule becomes several engine rules ("variants"), one per way it can
 conclude: not applicable, missing (a gap, or pending when not yet due),
-insufficient data. Every variant starts with the sentinel term (see
-engine.py); its action only records an ``Outcome``. The engine decides which
+insufficient data. Every variant starts with the response pattern, the
+sentinel term (see engine.py); its action only records an ``Outcome``. The engine decides which
 variants fire; Python decides nothing here but the shape of the patterns.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,9 +87,13 @@ def _constant(term: dict) -> bool:
 
 
 def _unique(terms: list[dict]) -> list[dict]:
+    """The terms, each once (compared as JSON: ``True == 1`` in Python, not in a pattern)."""
+    seen: set[str] = set()
     out: list[dict] = []
     for t in terms:
-        if t not in out:
+        key = json.dumps(t, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
             out.append(t)
     return out
 

@@ -3,27 +3,36 @@
 It owns every workaround in ../shared/guides/durable-rules-notes.md:
 - its own ``Host`` whose background timer threads never start (``_run`` does
   nothing), so every action runs on the calling thread, in order;
-- rulesets under fresh names, as many as needed to keep each under 256 rule
-  variants (one alpha node, the sentinel term, links to at most 256 beta
-  nodes); definitions deep-copied, since ``set_rulesets`` deletes ``run``;
+- rulesets under fresh names, as many as needed to keep each at most 200 rule
+  variants (one alpha node links to at most 256 beta nodes, error 108); definitions
+  copied, since ``set_rulesets`` deletes ``run``;
 - one fresh ``sid`` per record and only one live at a time, its state always
   deleted afterwards (the engine holds at most 1024 states);
 - the whole record asserted as one batch, with a sentinel fact last and a
-  sentinel term first in every rule (negation is then order-proof);
+  sentinel term first in every rule (negation is then order-proof). The sentinel
+  is the record's one ``response`` fact (its first copy, see below): every variant
+  starts with a response pattern (one that tests nothing where the rule reads no
+  response field: every record has exactly one response fact, so it matches once),
+  and the payload puts that fact last. A separate sentinel fact and term cost one
+  beta node per variant in every record's state;
 - a rule that always fires on the sentinel: ``delete_state`` is safe, and a
-  batch the engine silently truncated is detected and reported;
+  batch the engine silently truncated is detected and reported (a bare ``spare``
+  fact, whose own rule fires, is then asserted alone so the state can be deleted);
 - facts normalised: whole numbers only (dates as epoch days), one type per
   field, no floats, non-ASCII written as is (orjson, or ``ensure_ascii=False``),
   fact ids from a table whose 32-bit FNV-1a hashes are checked for collisions
   once (and each record's sid against them), and no join on ``id``;
 - each ruleset is sent only the fact types its rules name, each fact
-  serialised once for all of them;
+  serialised once for all of them. A fact that passes no pattern's first test is
+  then "not handled" (code 1) and not stored, which changes nothing: it could
+  match nothing. (An earlier catch-all rule, ``$ex t`` then a type never sent,
+  made the engine store every fact and keep a frame for it: about a fifth of the
+  engine's time on heavy records);
 - durable-rules' C functions are called directly (``assert_facts``,
   ``start_action_for_state``, ``complete_and_start_action``, ``delete_state``):
   the Host's Python path adds a closure, a state copy and an ``update_state``
   per firing, which our actions (they only record a match) do not need. On
   heavy records that path was about a third of the engine's time;
-- a catch-all pattern so that a fact no rule mentions is still "handled";
 - durable-rules binds one fact to at most one term of a rule (a fact that
   satisfies a positive term is invisible to a ``none`` term of the same rule):
   the k-th term over a fact type reads the k-th copy of those facts, so every
@@ -31,6 +40,27 @@ It owns every workaround in ../shared/guides/durable-rules-notes.md:
 - actions that only append to a list; an exception in one is re-raised;
 - the DeprecationWarning durable-rules triggers on Python 3.12 is silenced
   around engine calls only, so runs with warnings as errors still work.
+
+What a record costs the engine, and how it is kept down (measured on heavy records,
+scripts/bench_data.py, about 370 facts): creating and deleting a state costs per beta
+node of the ruleset (rete.c allocates and clears about 8 KB per node for every
+state), and asserting costs per fact per ruleset and per frame a fact makes at each
+beta node its alpha tests let it reach. So:
+- variants whose definitions are identical (a rule's "insufficient" split repeated
+  per code, or two rules' equal "not in force" variants) are one engine rule whose
+  action records every template; the compiler drops variants that can never fire
+  and terms given twice (compiler.py);
+- the rulesets are grouped by the fact types their variants read (``_group``), so
+  the heavy types (attendees, items covered, episodes, connections) are asserted
+  into one ruleset each, not into every one;
+- durable-rules 2.0.28 pushes the alpha nodes a fact passes on a stack of 64
+  (events.c MAX_STACK_SIZE: error 303 past it), and it never shares a node that
+  compares with another fact's field or ``$m`` (rete.c stores each name anew), so
+  every such node under one fact type is pushed for every fact of the type. The
+  compiler puts tests of constants first (shared, and filtering first: the join's
+  expressions are unchanged), and ``_group`` gives no ruleset variants whose alpha
+  network could overflow the stack (``alpha_stack``, a bound computed the way
+  rete.c builds the network, kept at most 48).
 """
 from __future__ import annotations
 
@@ -260,8 +290,8 @@ class RulesEngine:
         self._sentinel_seen = 0
         self._errors: list[BaseException] = []
         # One alpha node links to at most 256 beta nodes (BETA_LIST_LENGTH; error 108 when
-        # exceeded) and every variant shares the sentinel term: the rules are split over as
-        # many rulesets as needed, a rule's variants always in one.
+        # exceeded) and many variants start with the same response term: the variants are split
+        # over as many rulesets as needed (_group), at most MAX_VARIANTS each.
         # Variants with the same body (the same rule's "insufficient" split per code, or one rule's
         # "not in force" variant and another's) are one engine rule whose action records each
         # template: every beta node costs memory set up and freed in every record's state.
