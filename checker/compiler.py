@@ -8,7 +8,6 @@ variants fire; Python decides nothing here but the shape of the patterns.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,11 +86,11 @@ def _constant(term: dict) -> bool:
 
 
 def _unique(terms: list[dict]) -> list[dict]:
-    """The terms, each once (compared as JSON: ``True == 1`` in Python, not in a pattern)."""
+    """The terms, each once."""
     seen: set[str] = set()
     out: list[dict] = []
     for t in terms:
-        key = json.dumps(t, sort_keys=True)
+        key = repr(t)  # not ==: True == 1 in Python, not in a pattern
         if key not in seen:
             seen.add(key)
             out.append(t)

@@ -173,7 +173,7 @@ class _Alpha:
     __slots__ = ("shared", "listed")
 
     def __init__(self) -> None:
-        self.shared: dict[tuple[str, str, str], _Alpha] = {}  # tests of a constant: one node per test
+        self.shared: dict[tuple[str, str, str, Any], _Alpha] = {}  # a constant's tests: one node per test
         self.listed: list[_Alpha] = []                         # $or joins and references: never shared
 
     def add(self, term: dict) -> "_Alpha":
@@ -196,7 +196,7 @@ class _Alpha:
             node = _Alpha()
             self.listed.append(node)
             return node
-        k = (key, field, json.dumps(operand))  # $nex tests are listed, not hashed, but shared alike
+        k = (key, field, type(operand).__name__, operand)  # $nex tests are listed, but shared alike
         node = self.shared.get(k)
         if node is None:
             node = self.shared[k] = _Alpha()
@@ -214,8 +214,7 @@ class _Alpha:
             return 0
         words: set[str] = set()
         width = len(self.listed)
-        for (op, field, operand), node in self.shared.items():
-            word = json.loads(operand)
+        for op, field, _, word in self.shared:
             if op == "$eq" and isinstance(word, str) and word.lower() not in ("true", "false") \
                     and not word.lstrip("-").replace(".", "", 1).isdigit():
                 words.add(field)  # a fact has one value: at most one of these matches
@@ -229,15 +228,22 @@ class _Alpha:
 MAX_ALPHA_STACK = 48  # events.c: MAX_STACK_SIZE 64 (error 303 past it); a margin below
 
 
-def alpha_stack(bodies: Iterable[dict]) -> int:
-    """An upper bound of handleAlpha's stack for any fact asserted into a ruleset of these rules."""
+def alpha_stack(bodies: Iterable[dict], types: frozenset[str] | None = None) -> int:
+    """An upper bound of handleAlpha's stack for any fact asserted into a ruleset of these rules (of
+    one of ``types``, if given: the network of each fact type is its own)."""
     root = _Alpha()
     for body in bodies:
         for term in body["all"]:
             (pattern,) = term.values()
-            root.add(pattern)
+            if types is None or pattern["$and"][0]["t"] in types:
+                root.add(pattern)
     memo: dict[int, int] = {}
     return max((max(1, node.stack(memo)) for node in root.shared.values()), default=0)
+
+
+def term_types(body: dict) -> list[str]:
+    """The fact type (copy included) each pattern of a compiled variant reads (its first test)."""
+    return [pattern["$and"][0]["t"] for term in body["all"] for pattern in term.values()]
 
 
 def _group(variants: list[tuple[dict, list[Template]]], limit: int) -> list[list[tuple[int, tuple[dict, list[Template]]]]]:
@@ -249,14 +255,14 @@ def _group(variants: list[tuple[dict, list[Template]]], limit: int) -> list[list
     Item = tuple[int, tuple[dict, list[Template]]]
     by_types: dict[frozenset[str], list[Item]] = {}
     for i, v in enumerate(variants):
-        types = frozenset(_fact_types(v[0], set()) - {SENTINEL})
+        types = frozenset(term_types(v[0])) - {SENTINEL}
         by_types.setdefault(types, []).append((i, v))
 
     def weight(types: Iterable[str]) -> int:
         return sum(_TYPICAL.get(t.split("~")[0], 1) for t in types)
 
-    def fits(items: list[Item]) -> bool:
-        return len(items) <= limit and alpha_stack(v[0] for _, v in items) <= MAX_ALPHA_STACK
+    def fits(items: list[Item], types: frozenset[str]) -> bool:
+        return len(items) <= limit and alpha_stack((v[0] for _, v in items), types) <= MAX_ALPHA_STACK
 
     order = sorted(by_types, key=lambda ts: (-weight(ts), -len(by_types[ts]), sorted(ts)))
     n_bins = max(1, -(-len(variants) // limit))
@@ -264,17 +270,18 @@ def _group(variants: list[tuple[dict, list[Template]]], limit: int) -> list[list
     pending = [by_types[types] for types in order]
     while pending:
         items = pending.pop(0)
-        types = frozenset(_fact_types({"all": [v[0] for _, v in items]}, set()) - {SENTINEL})
+        named = frozenset(t for _, v in items for t in term_types(v[0]))
+        types = named - {SENTINEL}
         for b in sorted(bins, key=lambda b: (weight(types - b[0]), -len(b[1]) if b[0] else 0)):
-            if fits(b[1] + items):
+            if fits(b[1] + items, named):  # the other types' networks are unchanged
                 b[0].update(types)
                 b[1].extend(items)
                 break
         else:
-            if len(items) > 1 and not fits(items):  # too many for one ruleset: halves, tried again
+            if len(items) > 1 and not fits(items, named):  # too many for one ruleset: halves, tried again
                 half = len(items) // 2
                 pending[:0] = [items[:half], items[half:]]
-            elif fits(items):
+            elif fits(items, named):
                 bins.append((set(types), list(items)))
             else:  # pragma: no cover - one variant alone overflows: the engine would refuse its facts
                 raise EngineError("a rule variant's patterns overflow the engine's alpha stack")
@@ -299,7 +306,7 @@ class RulesEngine:
         self.copies: dict[str, int] = {}
         for rule in self.rules:
             for body, template, uses in compile_rule(rule):
-                key = json.dumps(body, separators=(",", ":"))
+                key = repr(body)  # a plain structure of str, int and bool: repr tells True from 1
                 entry = merged.get(key)
                 if entry is None:
                     merged[key] = (body, [template])
