@@ -3,9 +3,10 @@
 It owns every workaround in ../shared/guides/durable-rules-notes.md:
 - its own ``Host`` whose background timer threads never start (``_run`` does
   nothing), so every action runs on the calling thread, in order;
-- rulesets under fresh names, as many as needed to keep each at most 200 rule
-  variants (one alpha node links to at most 256 beta nodes, error 108); definitions
-  copied, since ``set_rulesets`` deletes ``run``;
+- rulesets under fresh names, as many as needed to keep each at most
+  ``MAX_VARIANTS`` rule variants with at most 250 patterns ending at one alpha node
+  (one alpha node links to at most 256 beta nodes, error 108: ``alpha_links``);
+  definitions copied, since ``set_rulesets`` deletes ``run``;
 - one fresh ``sid`` per record and only one live at a time, its state always
   deleted afterwards (the engine holds at most 1024 states);
 - the whole record asserted as one batch, with a sentinel fact last and a
@@ -60,7 +61,9 @@ beta node its alpha tests let it reach. So:
   compiler puts tests of constants first (shared, and filtering first: the join's
   expressions are unchanged), and ``_group`` gives no ruleset variants whose alpha
   network could overflow the stack (``alpha_stack``, a bound computed the way
-  rete.c builds the network, kept at most 48).
+  rete.c builds the network, kept at most 48);
+- rulesets of up to 300 variants rather than 200: two rulesets instead of three,
+  so young people, meetings and the response are parsed and stored once less.
 """
 from __future__ import annotations
 
@@ -83,7 +86,8 @@ from .ir import Rule
 
 _NAMES = itertools.count(1)
 MAX_PROPERTIES = 200  # the engine crashes at about 250 (MAX_OBJECT_PROPERTIES 255)
-MAX_VARIANTS = 200    # per ruleset: the engine refuses more than 256 links from one alpha node
+MAX_VARIANTS = 300    # per ruleset (fewer rulesets: each fact type parsed and stored fewer times); the
+                      # engine refuses more than 256 links from one alpha node: _group counts them
 
 
 class EngineError(Exception):
@@ -170,9 +174,10 @@ _ALPHA_OPS = frozenset({"$eq", "$neq", "$lt", "$lte", "$gt", "$gte", "$ex", "$ne
 class _Alpha:
     """One node of durable-rules' alpha network, as rete.c builds it (createAlpha, findAlpha)."""
 
-    __slots__ = ("shared", "listed")
+    __slots__ = ("shared", "listed", "ends")
 
     def __init__(self) -> None:
+        self.ends = 0  # patterns ending here: links to beta nodes (BETA_LIST_LENGTH 256, error 108)
         self.shared: dict[tuple[str, str, str, Any], _Alpha] = {}  # a constant's tests: one node per test
         self.listed: list[_Alpha] = []                         # $or joins and references: never shared
 
@@ -226,19 +231,38 @@ class _Alpha:
 
 
 MAX_ALPHA_STACK = 48  # events.c: MAX_STACK_SIZE 64 (error 303 past it); a margin below
+MAX_LINKS = 250       # rete.c: BETA_LIST_LENGTH 256 beta nodes linked from one alpha node (error 108);
+                      # the ruleset's own sentinel and spare rules come on top
+
+
+def _network(bodies: Iterable[dict], types: frozenset[str] | None) -> _Alpha:
+    root = _Alpha()
+    for body in bodies:
+        for term in body["all"]:
+            (pattern,) = term.values()
+            if types is None or (pattern["$and"][0] if "$and" in pattern else pattern)["t"] in types:
+                root.add(pattern).ends += 1
+    return root
 
 
 def alpha_stack(bodies: Iterable[dict], types: frozenset[str] | None = None) -> int:
     """An upper bound of handleAlpha's stack for any fact asserted into a ruleset of these rules (of
     one of ``types``, if given: the network of each fact type is its own)."""
-    root = _Alpha()
-    for body in bodies:
-        for term in body["all"]:
-            (pattern,) = term.values()
-            if types is None or pattern["$and"][0]["t"] in types:
-                root.add(pattern)
     memo: dict[int, int] = {}
-    return max((max(1, node.stack(memo)) for node in root.shared.values()), default=0)
+    return max((max(1, node.stack(memo)) for node in _network(bodies, types).shared.values()), default=0)
+
+
+def alpha_links(bodies: Iterable[dict], types: frozenset[str] | None = None) -> int:
+    """The most patterns of these rules that end at one alpha node (each is a link to a beta node)."""
+    most, seen, todo = 0, set(), [_network(bodies, types)]
+    while todo:
+        node = todo.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            most = max(most, node.ends)
+            todo.extend(node.shared.values())
+            todo.extend(node.listed)
+    return most
 
 
 def term_types(body: dict) -> list[str]:
@@ -262,7 +286,9 @@ def _group(variants: list[tuple[dict, list[Template]]], limit: int) -> list[list
         return sum(_TYPICAL.get(t.split("~")[0], 1) for t in types)
 
     def fits(items: list[Item], types: frozenset[str]) -> bool:
-        return len(items) <= limit and alpha_stack((v[0] for _, v in items), types) <= MAX_ALPHA_STACK
+        bodies = [v[0] for _, v in items]
+        return (len(items) <= limit and alpha_stack(bodies, types) <= MAX_ALPHA_STACK
+                and alpha_links(bodies, types) <= MAX_LINKS)
 
     order = sorted(by_types, key=lambda ts: (-weight(ts), -len(by_types[ts]), sorted(ts)))
     n_bins = max(1, -(-len(variants) // limit))

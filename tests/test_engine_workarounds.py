@@ -14,7 +14,7 @@ from durable import engine as durable_engine
 
 from checker.api import DEFAULT_RULES
 from checker.compiler import compile_rule
-from checker.engine import MAX_ALPHA_STACK, MAX_VARIANTS, RulesEngine, alpha_stack
+from checker.engine import MAX_ALPHA_STACK, MAX_VARIANTS, RulesEngine, alpha_links, alpha_stack
 from checker.facts import response_facts
 from checker.findings import resolve
 from checker.oracle import evaluate_rule
@@ -68,6 +68,7 @@ def test_raw_one_alpha_node_links_to_at_most_256_rules():
     rules = {f"r{i}": {"all": [S, {"x": {"$and": [{"t": "m"}, {"v": i}]}}]} for i in range(300)}
     with pytest.raises(Exception, match="108"):
         fire(rules, [])
+    assert alpha_links(rules.values()) == 300  # at the sentinel node (S in every rule), as the adapter counts
 
 
 def test_compiled_patterns_put_or_last_and_negations_first():
@@ -145,6 +146,7 @@ def test_every_ruleset_stays_under_the_alpha_stack_and_identical_variants_are_on
         engine = RulesEngine(rulebook.rules)
         for definition in engine.definitions.values():
             assert alpha_stack(definition.values()) <= MAX_ALPHA_STACK
+            assert alpha_links(definition.values()) <= 256
         bodies = [json.dumps(body) for rule in rulebook.rules for body, _, _ in compile_rule(rule)]
         assert len(set(bodies)) < len(bodies)  # some variants are identical...
         # ...and compiled once (each ruleset adds its sentinel and spare rules)
