@@ -245,16 +245,24 @@ def _network(bodies: Iterable[dict], types: frozenset[str] | None) -> _Alpha:
     return root
 
 
+def _stack(root: _Alpha) -> int:
+    memo: dict[int, int] = {}
+    return max((max(1, node.stack(memo)) for node in root.shared.values()), default=0)
+
+
 def alpha_stack(bodies: Iterable[dict], types: frozenset[str] | None = None) -> int:
     """An upper bound of handleAlpha's stack for any fact asserted into a ruleset of these rules (of
     one of ``types``, if given: the network of each fact type is its own)."""
-    memo: dict[int, int] = {}
-    return max((max(1, node.stack(memo)) for node in _network(bodies, types).shared.values()), default=0)
+    return _stack(_network(bodies, types))
 
 
 def alpha_links(bodies: Iterable[dict], types: frozenset[str] | None = None) -> int:
     """The most patterns of these rules that end at one alpha node (each is a link to a beta node)."""
-    most, seen, todo = 0, set(), [_network(bodies, types)]
+    return _links(_network(bodies, types))
+
+
+def _links(root: _Alpha) -> int:
+    most, seen, todo = 0, set(), [root]
     while todo:
         node = todo.pop()
         if id(node) not in seen:
@@ -286,9 +294,10 @@ def _group(variants: list[tuple[dict, list[Template]]], limit: int) -> list[list
         return sum(_TYPICAL.get(t.split("~")[0], 1) for t in types)
 
     def fits(items: list[Item], types: frozenset[str]) -> bool:
-        bodies = [v[0] for _, v in items]
-        return (len(items) <= limit and alpha_stack(bodies, types) <= MAX_ALPHA_STACK
-                and alpha_links(bodies, types) <= MAX_LINKS)
+        if len(items) > limit:
+            return False
+        network = _network((v[0] for _, v in items), types)
+        return _stack(network) <= MAX_ALPHA_STACK and _links(network) <= MAX_LINKS
 
     order = sorted(by_types, key=lambda ts: (-weight(ts), -len(by_types[ts]), sorted(ts)))
     n_bins = max(1, -(-len(variants) // limit))
