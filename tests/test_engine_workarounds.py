@@ -154,3 +154,28 @@ def test_every_ruleset_stays_under_the_alpha_stack_and_identical_variants_are_on
         # the heavy fact types reach one ruleset each
         for fact_type in ("attendee", "covered", "episode", "connection"):
             assert len(engine._wanted[fact_type]) == 1, fact_type
+
+
+def test_small_rulesets_give_the_same_outcomes(monkeypatch):
+    """A limit below one fact-type group's size splits the group in halves over new rulesets."""
+    import checker.engine as engine_mod
+    rulebook = load_rulebook(DEFAULT_RULES)
+    rules = [r for r in rulebook.rules if r.id in ("operational-attendees", "strategic-required-roles")]
+    whole = RulesEngine(rules)
+    monkeypatch.setattr(engine_mod, "MAX_VARIANTS", 12)
+    small = RulesEngine(rules)
+    assert len(small.names) > len(whole.names) and all(len(d) <= 12 + 2 for d in small.definitions.values())
+    record = {"response_id": "X", "status": "open", "identified_on": "2026-03-02",
+              "young_people": [{"id": "YP-1", "looked_after": True, "looked_after_from": "2026-01-01"}],
+              "meetings": [{"id": "m1", "type": "operational", "date": "2026-03-10",
+                            "attendees": [{"role": "police"}, {"role": "camhs"}]},
+                           {"id": "m2", "type": "strategic", "date": "2026-03-05", "attendees": []}]}
+    facts = response_facts(record, dt.date(2026, 3, 20))
+    assert small.evaluate(facts) == whole.evaluate(facts) != {r.id: set() for r in rules}
+
+
+def test_a_record_without_its_response_fact_is_refused():
+    from checker.engine import EngineError
+    engine = RulesEngine(load_rulebook(DEFAULT_RULES).rules[:3])
+    with pytest.raises(EngineError, match="no response fact"):
+        engine.evaluate([{"t": "meeting", "ptr": "/meetings/0"}])
