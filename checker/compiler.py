@@ -2,8 +2,8 @@
 
 Each rule becomes several engine rules ("variants"), one per way it can
 conclude: not applicable, missing (a gap, or pending when not yet due),
-insufficient data. Every variant starts with the sentinel term (see
-engine.py); its action only records an ``Outcome``. The engine decides which
+insufficient data. Every variant starts with the response pattern, the
+sentinel term (see engine.py); its action only records an ``Outcome``. The engine decides which
 variants fire; Python decides nothing here but the shape of the patterns.
 """
 from __future__ import annotations
@@ -48,8 +48,53 @@ class Pattern:
         # durable-rules 2.0.28 ignores a comparison with another fact's field that comes
         # after an "$or" in the same pattern (measured: tests/test_engine_workarounds.py):
         # every "$or" goes last (a stable sort keeps the rest in order).
-        terms = sorted(self.terms, key=lambda t: "$or" in t)
+        # A term given twice (e.g. ``$ex`` from the needs and again from _guard_refs) is given once:
+        # a conjunction means the same, and the engine has one alpha node less to walk.
+        # Tests of the fact's own fields against constants come first (a stable sort: the rest keep
+        # their order). durable-rules shares an alpha node only between equal constant tests: a test
+        # naming another fact or ``$m`` is a new node every time, and so is all that follows it, and
+        # every such node is pushed on a 64-entry stack for each fact of the type. Constant tests
+        # first are shared and filter first; they add nothing to the beta node's expressions, so
+        # the join is the same.
+        terms = sorted(_unique(self.terms), key=lambda t: 2 if "$or" in t else (0 if _constant(t) else 1))
         return {"$and": [{"t": fact_type_name(self.fact, copy_no)}, *terms]}
+
+    def contradicts(self) -> bool:
+        """A positive pattern that asks for a field both present and absent can match no fact."""
+        if self.negated:
+            return False
+        present = {f for t in self.terms if len(t) == 1 and "$ex" in t for f in t["$ex"]}
+        absent = {f for t in self.terms if len(t) == 1 and "$nex" in t for f in t["$nex"]}
+        return not present.isdisjoint(absent)
+
+
+_ALPHA_OPS = frozenset({"$eq", "$neq", "$lt", "$lte", "$gt", "$gte", "$ex", "$nex"})
+
+
+def _constant(term: dict) -> bool:
+    """A test of one field of the fact itself against a constant (an alpha node, nothing for the join)."""
+    if len(term) != 1:
+        return False
+    (key, value), = term.items()
+    if key in _ALPHA_OPS:
+        if not isinstance(value, dict) or len(value) != 1:
+            return False
+        value = next(iter(value.values()))
+    elif key.startswith("$"):
+        return False
+    return isinstance(value, (str, int, bool)) and not isinstance(value, dict)
+
+
+def _unique(terms: list[dict]) -> list[dict]:
+    """The terms, each once."""
+    seen: set[str] = set()
+    out: list[dict] = []
+    for t in terms:
+        key = repr(t)  # not ==: True == 1 in Python, not in a pattern
+        if key not in seen:
+            seen.add(key)
+            out.append(t)
+    return out
 
 
 def fact_type_name(fact: str, copy_no: int) -> str:
@@ -328,7 +373,7 @@ def _ordered(patterns: list[Pattern]) -> list[Pattern]:
     fact comes before it (measured: tests/test_engine_workarounds.py). Related patterns
     refer only to the response and the subject, so this order means the same.
     """
-    head = [p for p in patterns if p.alias in ("r", "x")]
+    head = [p for p in patterns if p.alias == "r"] + [p for p in patterns if p.alias == "x"]
     rest = [p for p in patterns if p.alias not in ("r", "x")]
     return head + [p for p in rest if p.negated] + [p for p in rest if not p.negated]
 
@@ -377,15 +422,35 @@ def _guard_refs(patterns: list[Pattern]) -> list[list[Pattern]]:
     return variants
 
 
+SENTINEL = "response"  # the fact every rule starts with, asserted last (see engine.py)
+
+
+def _response_first(patterns: list[Pattern]) -> list[Pattern]:
+    """The variant with its response pattern first, made if it has none.
+
+    Every record has exactly one response fact (facts.response_facts), and the engine asserts it
+    last: it is the sentinel (see engine.py). A response pattern that tests nothing matches it once,
+    so adding one changes no outcome; putting it first means no beta frame exists, and so no
+    negation is decided, before every other fact of the record is in."""
+    rs = [p for p in patterns if p.alias == "r" and p.fact == SENTINEL and not p.negated]
+    if not rs:
+        return [Pattern("r", SENTINEL), *patterns]
+    return [rs[0], *(p for p in patterns if p is not rs[0])]
+
+
 def compile_rule(rule: Rule) -> list[tuple[dict, Template, dict[str, int]]]:
     """The durable-rules definitions (without ``run``) of one rule, each with what its action
     records and how many copies of each fact type it reads."""
     out = []
     compiled = _Compiler(rule).compile()
     for patterns, template in ((g, t) for pats, t in compiled for g in _guard_refs(pats)):
-        terms = [{"s": {"t": "sentinel"}}]
+        if any(p.contradicts() for p in patterns):
+            # e.g. _guard_refs' "field absent" branch of a variant whose needs ask for that field:
+            # it can never fire, and costs the engine a beta chain in every record's state
+            continue
+        terms = []
         uses: dict[str, int] = {}
-        for p in _ordered(patterns):
+        for p in _ordered(_response_first(patterns)):
             key = f"{p.alias}$not" if p.negated else p.alias
             terms.append({key: p.define(uses.get(p.fact, 0))})
             uses[p.fact] = uses.get(p.fact, 0) + 1

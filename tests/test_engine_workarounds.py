@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 
 import pytest
 from durable import engine as durable_engine
 
 from checker.api import DEFAULT_RULES
 from checker.compiler import compile_rule
-from checker.engine import MAX_VARIANTS, RulesEngine
+from checker.engine import MAX_ALPHA_STACK, MAX_VARIANTS, RulesEngine, alpha_links, alpha_stack
 from checker.facts import response_facts
 from checker.findings import resolve
 from checker.oracle import evaluate_rule
@@ -67,6 +68,7 @@ def test_raw_one_alpha_node_links_to_at_most_256_rules():
     rules = {f"r{i}": {"all": [S, {"x": {"$and": [{"t": "m"}, {"v": i}]}}]} for i in range(300)}
     with pytest.raises(Exception, match="108"):
         fire(rules, [])
+    assert alpha_links(rules.values()) == 300  # at the sentinel node (S in every rule), as the adapter counts
 
 
 def test_compiled_patterns_put_or_last_and_negations_first():
@@ -118,3 +120,62 @@ def test_due_once_from_an_absent_subject_may_not_refer_to_the_subject():
     from checker.errors import ConfigError
     with pytest.raises(ConfigError, match="the due of an absent subject must count from a response date"):
         normalise(doc, rulebook.parameters)
+
+
+def test_raw_alpha_stack_overflows_past_64_unshared_nodes():
+    """rete.c never shares an alpha node that names another fact's field, and handleAlpha pushes every
+    such node under a fact's type on a stack of 64: the 65th is error 303 (events.c MAX_STACK_SIZE)."""
+    def rules(n):
+        return {f"r{i}": {"all": [S, {"x": {"$and": [{"t": "m"}, {"k": f"k{i}"}]}},
+                                  {"y": {"$and": [{"t": "n"}, {"v": {"x": "w"}}, {"k": f"k{i}"}]}}]} for i in range(n)}
+    facts = [{"t": "m", "k": "k1", "w": 2}, {"t": "n", "k": "k1", "v": 2}]
+    assert fire(rules(60), facts) == ["r1"]
+    with pytest.raises(Exception, match="303"):
+        fire(rules(70), facts)
+    # the adapter's bound, computed as rete.c builds the network, sees both
+    assert alpha_stack(rules(60).values()) <= 64 < alpha_stack(rules(70).values())
+    # constants first, the same tests are shared and only one reference node is reached
+    reordered = {name: {"all": [S, body["all"][1], {"y": {"$and": [{"t": "n"}, {"k": f"k{i}"}, {"v": {"x": "w"}}]}}]}
+                 for i, (name, body) in enumerate(rules(70).items())}
+    assert fire(reordered, facts) == ["r1"] and alpha_stack(reordered.values()) < 10
+
+
+def test_every_ruleset_stays_under_the_alpha_stack_and_identical_variants_are_one_rule():
+    for path in (DEFAULT_RULES, DEFAULT_RULES / "versions" / "2028-03-01"):
+        rulebook = load_rulebook(path)
+        engine = RulesEngine(rulebook.rules)
+        for definition in engine.definitions.values():
+            assert alpha_stack(definition.values()) <= MAX_ALPHA_STACK
+            assert alpha_links(definition.values()) <= 256
+        bodies = [json.dumps(body) for rule in rulebook.rules for body, _, _ in compile_rule(rule)]
+        assert len(set(bodies)) < len(bodies)  # some variants are identical...
+        # ...and compiled once (each ruleset adds its sentinel and spare rules)
+        assert sum(map(len, engine.definitions.values())) == len(set(bodies)) + 2 * len(engine.names)
+        # the heavy fact types reach one ruleset each
+        for fact_type in ("attendee", "covered", "episode", "connection"):
+            assert len(engine._wanted[fact_type]) == 1, fact_type
+
+
+def test_small_rulesets_give_the_same_outcomes(monkeypatch):
+    """A limit below one fact-type group's size splits the group in halves over new rulesets."""
+    import checker.engine as engine_mod
+    rulebook = load_rulebook(DEFAULT_RULES)
+    rules = [r for r in rulebook.rules if r.id in ("operational-attendees", "strategic-required-roles")]
+    whole = RulesEngine(rules)
+    monkeypatch.setattr(engine_mod, "MAX_VARIANTS", 12)
+    small = RulesEngine(rules)
+    assert len(small.names) > len(whole.names) and all(len(d) <= 12 + 2 for d in small.definitions.values())
+    record = {"response_id": "X", "status": "open", "identified_on": "2026-03-02",
+              "young_people": [{"id": "YP-1", "looked_after": True, "looked_after_from": "2026-01-01"}],
+              "meetings": [{"id": "m1", "type": "operational", "date": "2026-03-10",
+                            "attendees": [{"role": "police"}, {"role": "camhs"}]},
+                           {"id": "m2", "type": "strategic", "date": "2026-03-05", "attendees": []}]}
+    facts = response_facts(record, dt.date(2026, 3, 20))
+    assert small.evaluate(facts) == whole.evaluate(facts) != {r.id: set() for r in rules}
+
+
+def test_a_record_without_its_response_fact_is_refused():
+    from checker.engine import EngineError
+    engine = RulesEngine(load_rulebook(DEFAULT_RULES).rules[:3])
+    with pytest.raises(EngineError, match="no response fact"):
+        engine.evaluate([{"t": "meeting", "ptr": "/meetings/0"}])
