@@ -59,7 +59,10 @@ def _date(value: object) -> dt.date | None:
 class EscalationChecker:
     """Holds the response records, indexed by child id, and the parameters; checks groups one by one."""
 
-    def __init__(self, responses: Sequence[dict], params: dict[str, Parameter], as_of: dt.date):
+    def __init__(self, responses: Sequence[dict], params: dict[str, Parameter], as_of: dt.date,
+                 members: set[str] | None = None):
+        """``members``: every child of the groups to be checked, when known; only those children are indexed
+        (the only ones a group looks up), so the index is as large as the groups, not as the export."""
         self.responses = list(responses)
         self.as_of = as_of
         self.group_days = params["group_escalation_working_days"].engine_value()
@@ -67,7 +70,9 @@ class EscalationChecker:
         self.where: dict[str, list[tuple[int, int]]] = defaultdict(list)  # child id -> (response, index)
         for r, record in enumerate(self.responses):
             for i, yp in enumerate(record.get("young_people", [])):  # a record's children, or a view's ids
-                self.where[yp if isinstance(yp, str) else yp["id"]].append((r, i))
+                child = yp if isinstance(yp, str) else yp["id"]
+                if members is None or child in members:
+                    self.where[child].append((r, i))
 
     def covering(self, group: Group) -> list[tuple[dict, list[int]]]:
         """Responses that include at least the group's qualifying number of its children, with their indexes."""
@@ -187,6 +192,6 @@ class EscalationChecker:
 def check_escalation(groups: Sequence[Group], responses: Sequence[dict], params: dict[str, Parameter],
                      as_of: dt.date) -> None:
     """Set ``escalation`` on every group (see the module docstring)."""
-    checker = EscalationChecker(responses, params, as_of)
+    checker = EscalationChecker(responses, params, as_of, {m for g in groups for m in g.members})
     for group in groups:
         group.escalation = checker.check(group)

@@ -117,7 +117,7 @@ def _fewer_collections() -> Iterator[None]:
 def _check_escalation_contained(groups: Sequence[Group], responses: Sequence[dict], params: dict[str, Parameter],
                                 as_of: dt.date, feed_paths: Sequence[str | os.PathLike[str]]) -> list[InputError]:
     """Escalation of each group (checker.escalation); one group's failure is that group's input error."""
-    checker = EscalationChecker(responses, params, as_of)
+    checker = EscalationChecker(responses, params, as_of, {m for g in groups for m in g.members})
     errors = []
     for group in groups:
         try:

@@ -124,7 +124,11 @@ def check_stream(checker, items: Iterable[Record | InputError], as_of: dt.date, 
         if isinstance(outcome, InputError):
             out.engine_errors.append(outcome)
         else:
-            out.results.append(_compact(outcome, shared.setdefault))
+            if out.results.spooled:  # written out at once: sharing its strings would only keep them all alive
+                shared.clear()
+                out.results.append(outcome)
+            else:
+                out.results.append(_compact(outcome, shared.setdefault))
         done += 1
         if progress:
             progress(done, None)

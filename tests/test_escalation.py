@@ -175,3 +175,23 @@ def test_a_group_child_in_no_response_is_a_finding_of_an_escalated_group():
     assert statuses(early)[2] == ("group-members-in-response", "pending")
     every = check(g, [response(children=("YP-1", "YP-2", "YP-3", "YP-4"), referral={"date": "2026-03-05"})])
     assert len(every["findings"]) == 2
+
+
+def test_indexing_only_the_groups_children_changes_no_escalation():
+    """Issue 13: the escalation index holds only the children of the groups being checked (bounded by the
+    groups, not the export); every group's escalation is the same as with every child indexed."""
+    from checker.groups import find_groups
+    from checker.parallel import escalation_view
+    from checker.validation import load_responses
+
+    as_of = dt.date(2026, 11, 27)
+    records = [r.data for r in load_responses([ROOT / "fixtures" / "sample-export"]).records]
+    views = [escalation_view(r) for r in records]
+    found = find_groups([ROOT / "fixtures" / "incidents" / "incidents-2026.csv"], as_of, ROOT / "rules", PARAMS)
+    members = {m for g in found.groups for m in g.members}
+    every = EscalationChecker(views, PARAMS, as_of)
+    only = EscalationChecker(views, PARAMS, as_of, members)
+    assert found.groups and set(only.where) < set(every.where)  # children in no group are left out
+    outcomes = [every.check(g) for g in found.groups]
+    assert outcomes == [only.check(g) for g in found.groups]
+    assert {o["escalation"] for o in outcomes} >= {"escalated", "not_escalated"}
