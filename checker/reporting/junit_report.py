@@ -130,13 +130,15 @@ def iter_junit(report: Report) -> Iterator[str]:
     the test cases; neither keeps more than one response's rows."""
     model = report.summary_model()
     fail_on, first_night = model.fail_on, model.first_night
-    suites: dict[str, tuple[dict, list]] = {}  # name -> (counts, sources: responses, or _GROUPS)
+    # name -> (counts, sources: the positions of its responses in report.responses, or _GROUPS); positions, not
+    # the results: kept results may be spooled (checker/kept.py), and holding them would hold them all
+    suites: dict[str, tuple[dict, list]] = {}
 
     def suite(name: str, source) -> dict:
         if name not in suites:
             suites[name] = ({k: 0 for k in _COUNTS}, [])
         counts, sources = suites[name]
-        if not sources or sources[-1] is not source:
+        if not sources or sources[-1] != source:
             sources.append(source)
         return counts
 
@@ -145,10 +147,10 @@ def iter_junit(report: Report) -> Iterator[str]:
         if outcome != "passed":
             counts["failures" if outcome == "failure" else "skipped"] += 1
 
-    for r in report.responses:
+    for at, r in enumerate(report.responses):
         for row in response_rows(r):
             if row["status"]:
-                count(suite(row["response_id"], r), _outcome(row, fail_on, first_night))
+                count(suite(row["response_id"], at), _outcome(row, fail_on, first_night))
     group_rows = [row for row in group_finding_rows(report) if row["status"]]
     for row in group_rows:
         count(suite("groups", _GROUPS), _outcome(row, fail_on, first_night))
@@ -183,7 +185,7 @@ def iter_junit(report: Report) -> Iterator[str]:
                     parts.append(_case(f"shg-check.group.{row['group']}", row, fail_on, first_night))
                 parts += [_unchecked_case(g) for g in unchecked]
             else:
-                for row in response_rows(source):
+                for row in response_rows(report.responses[source]):
                     if row["status"]:
                         parts.append(_case(f"shg-check.{name}", row, fail_on, first_night))
         parts.append("\n  </testsuite>")
