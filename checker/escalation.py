@@ -56,6 +56,17 @@ def _date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) else None
 
 
+CHILD_SEPARATOR = "\x1f"  # between the children's ids in an escalation view (checker/parallel.py); never in an id
+
+
+def children(record: dict) -> list[str]:
+    """The ids of a record's children, or of an escalation view's (one string)."""
+    value = record.get("young_people", [])
+    if isinstance(value, str):
+        return value.split(CHILD_SEPARATOR) if value else []
+    return [yp["id"] for yp in value]
+
+
 class EscalationChecker:
     """Holds the response records, indexed by child id, and the parameters; checks groups one by one."""
 
@@ -69,8 +80,7 @@ class EscalationChecker:
         self.referral_days = params["referral_working_days"].engine_value()
         self.where: dict[str, list[tuple[int, int]]] = defaultdict(list)  # child id -> (response, index)
         for r, record in enumerate(self.responses):
-            for i, yp in enumerate(record.get("young_people", [])):  # a record's children, or a view's ids
-                child = yp if isinstance(yp, str) else yp["id"]
+            for i, child in enumerate(children(record)):
                 if members is None or child in members:
                     self.where[child].append((r, i))
 

@@ -195,3 +195,15 @@ def test_indexing_only_the_groups_children_changes_no_escalation():
     outcomes = [every.check(g) for g in found.groups]
     assert outcomes == [only.check(g) for g in found.groups]
     assert {o["escalation"] for o in outcomes} >= {"escalated", "not_escalated"}
+
+
+def test_a_views_children_are_the_records_children():
+    from checker.escalation import children
+    from checker.parallel import escalation_view
+    from checker.validation import load_responses
+
+    records = [r.data for r in load_responses([ROOT / "fixtures" / "sample-export"]).records]
+    records.append({"response_id": "R-0", "status": "open", "identified_on": "2026-01-05", "young_people": []})
+    assert any(len(children(r)) > 1 for r in records)
+    for record in records:
+        assert children(escalation_view(record)) == children(record) == [yp["id"] for yp in record["young_people"]]

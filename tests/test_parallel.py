@@ -107,7 +107,7 @@ def test_escalation_view_keeps_absent_and_null_apart():
     view = escalation_view({"response_id": "R-1", "status": "open", "identified_on": "2026-01-05",
                             "young_people": [{"id": "YP-1", "date_of_birth": "2012-01-01"}], "referral": None})
     assert view == {"response_id": "R-1", "status": "open", "identified_on": "2026-01-05",
-                    "young_people": ("YP-1",), "referral": None}
+                    "young_people": "YP-1", "referral": None}
 
 
 def test_default_jobs_is_the_number_of_usable_cores():
