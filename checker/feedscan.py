@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pickle
-import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -41,10 +40,10 @@ from .inputs_guard import contained_error
 from .limits import MAX_CSV_ROW_LINES, MAX_RECORD_BYTES
 from .loading import (CSV_SUFFIXES, SUFFIXES, _csv_item, _find_files, _read_bytes, _read_files, is_usable_id,
                       record_label)
+from .parallel import start_forked, unhold_signals
 from .validation import Record, _sorted, validate_incident
 
 SPLIT_MIN_BYTES = 4 << 20  # a smaller file is read by one scanner (a fork costs more than it saves)
-_HELD = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 
 # A hook tests use to make the worker fail (fork copies it to the worker).
 _in_worker: Any = None
@@ -410,11 +409,7 @@ class Forked:
         ctx = multiprocessing.get_context("fork")
         self.receive, send = ctx.Pipe(duplex=False)
         self.process = ctx.Process(target=_forked, args=(send, func, args), daemon=True)
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-        try:
-            self.process.start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        start_forked(self.process)
         send.close()
 
     def result(self) -> Any:
@@ -431,7 +426,7 @@ class Forked:
 
 
 def _forked(conn, func, args) -> None:  # pragma: no cover - runs in the child
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+    unhold_signals()
     try:
         if _in_worker is not None:
             _in_worker()

@@ -42,6 +42,22 @@ CRASH_MESSAGE = "could not be evaluated: the rules engine stopped while checking
 _before_check: Callable[[dict], None] | None = None
 
 
+def start_forked(process) -> None:
+    """Start a forked worker process with SIGTERM, SIGINT and SIGHUP held: a handler that raised inside
+    os.fork() would raise in an at-fork hook, where Python prints and ignores the exception. They are
+    delivered once the fork is done; the child unblocks them itself (``unhold_signals``)."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def unhold_signals() -> None:
+    """In a worker forked by :func:`start_forked`: receive the signals the parent held while forking."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+
+
 def default_jobs() -> int:
     """The number of cores this process may run on."""
     try:
@@ -163,7 +179,7 @@ def _compact(result, share):
 
 
 def _worker(conn, checker, as_of: dt.date) -> None:  # pragma: no cover - runs in the child (no coverage there)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held by the parent while it forked
+    unhold_signals()  # held by the parent while it forked
     try:
         while True:
             job = conn.recv()
@@ -196,13 +212,7 @@ class _Worker:
     def __init__(self, ctx, checker, as_of: dt.date) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker, args=(child, checker, as_of), daemon=True)
-        # Signals are held while forking: a SIGTERM handler that raised inside os.fork() would raise in an
-        # at-fork hook, where Python prints and ignores the exception. Delivered once the fork is done.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-        try:
-            self.process.start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        start_forked(self.process)
         child.close()
         self.queue: deque[tuple[int, Record]] = deque()  # sent, not yet answered; the first is being checked
 

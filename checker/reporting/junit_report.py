@@ -27,12 +27,7 @@ def _x(value: object) -> str:
 
 def _attr(value: str) -> str:
     """An attribute value escaped as ElementTree escapes it (tests/test_report_streaming.py compares the two)."""
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
+    value = _cdata(value)
     if '"' in value:
         value = value.replace('"', "&quot;")
     if "\r" in value:
