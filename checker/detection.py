@@ -337,7 +337,7 @@ PARALLEL_MIN_EPISODES = 100_000  # fewer: the bases' passes run in this process 
 def detect(episodes: Iterable[Episode], rules: Sequence[DetectionRule], jobs: int = 1) -> list[Group]:
     """Every possible group the rules find among the episodes, merged and in a fixed order.
 
-    ``jobs`` > 1 (and many episodes): a forked worker (checker.feedscan.Forked) finds the groups of the first
+    ``jobs`` > 1 (and many episodes): a forked worker (checker.parallel.Forked) finds the groups of the first
     half of the bases while this process finds the rest's; put back in order, they are the groups of ``jobs=1``."""
     # by (day, child, incident id): one stable sort per key, last key first (same order, simple keys sort faster)
     ordered = sorted(episodes, key=attrgetter("incident_id"))
@@ -346,7 +346,7 @@ def detect(episodes: Iterable[Episode], rules: Sequence[DetectionRule], jobs: in
     bases = [(basis, [r for r in rules if r.basis == basis]) for basis in BASES]
     bases = [(basis, basis_rules) for basis, basis_rules in bases if basis_rules]
     if jobs > 1 and len(bases) > 1 and len(ordered) >= PARALLEL_MIN_EPISODES:
-        from .feedscan import Forked
+        from .parallel import Forked
         # each basis's passes cost about the same (every episode once): the worker takes the first half of the
         # bases, cutting the middle one by its partitions, and this process the second half; in the same order
         half = len(bases) / 2

@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from . import csvio
 from .csvio import Row, RowError
@@ -40,13 +39,11 @@ from .inputs_guard import contained_error
 from .limits import MAX_CSV_ROW_LINES, MAX_RECORD_BYTES
 from .loading import (CSV_SUFFIXES, SUFFIXES, _csv_item, _find_files, _read_bytes, _read_files, is_usable_id,
                       record_label)
-from .parallel import start_forked, unhold_signals
+from .parallel import Forked
 from .validation import Record, _sorted, validate_incident
 
 SPLIT_MIN_BYTES = 4 << 20  # a smaller file is read by one scanner (a fork costs more than it saves)
 
-# A hook tests use to make the worker fail (fork copies it to the worker).
-_in_worker: Any = None
 
 
 @dataclass
@@ -396,43 +393,3 @@ def _two_halves(lines: list[bytes], start: int, cut: int, plan: _Plan, source: s
     if first.end != cut:  # a row of the first half ran past the cut: the rest the general way, from its end
         return [(first, start), (None, first.end)]
     return [(first, start), (second, cut)]
-
-
-class Forked:
-    """``func(*args)`` computed in a forked worker (signals held while forking, as checker.parallel does);
-    ``result()`` is its value, or None when the worker failed in any way (the caller then computes it itself,
-    so an exception is raised where one process would raise it)."""
-
-    def __init__(self, func, *args) -> None:
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork")
-        self.receive, send = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_forked, args=(send, func, args), daemon=True)
-        start_forked(self.process)
-        send.close()
-
-    def result(self) -> Any:
-        try:
-            return pickle.loads(self.receive.recv_bytes())
-        except (EOFError, OSError, pickle.UnpicklingError):
-            return None
-        finally:
-            self.receive.close()
-            self.process.join(timeout=5)
-            if self.process.is_alive():  # pragma: no cover - a worker that does not stop
-                self.process.kill()
-                self.process.join()
-
-
-def _forked(conn, func, args) -> None:  # pragma: no cover - runs in the child
-    unhold_signals()
-    try:
-        if _in_worker is not None:
-            _in_worker()
-        conn.send_bytes(pickle.dumps(func(*args), protocol=pickle.HIGHEST_PROTOCOL))
-    except BaseException:
-        pass
-    finally:
-        conn.close()
-        os._exit(0)

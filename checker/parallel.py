@@ -58,6 +58,48 @@ def unhold_signals() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
 
 
+# A hook tests use to make a Forked worker fail (fork copies it to the worker).
+_in_forked: Callable[[], None] | None = None
+
+
+class Forked:
+    """``func(*args)`` computed in a forked worker (signals held while forking);
+    ``result()`` is its value, or None when the worker failed in any way (the caller then computes it itself,
+    so an exception is raised where one process would raise it)."""
+
+    def __init__(self, func, *args) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self.receive, send = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=_forked, args=(send, func, args), daemon=True)
+        start_forked(self.process)
+        send.close()
+
+    def result(self) -> Any:
+        try:
+            return pickle.loads(self.receive.recv_bytes())
+        except (EOFError, OSError, pickle.UnpicklingError):
+            return None
+        finally:
+            self.receive.close()
+            self.process.join(timeout=5)
+            if self.process.is_alive():  # pragma: no cover - a worker that does not stop
+                self.process.kill()
+                self.process.join()
+
+
+def _forked(conn, func, args) -> None:  # pragma: no cover - runs in the child
+    unhold_signals()
+    try:
+        if _in_forked is not None:
+            _in_forked()
+        conn.send_bytes(pickle.dumps(func(*args), protocol=pickle.HIGHEST_PROTOCOL))
+    except BaseException:
+        pass
+    finally:
+        conn.close()
+        os._exit(0)
+
+
 def default_jobs() -> int:
     """The number of cores this process may run on."""
     try:

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker import detection, feedscan
+from checker import detection, feedscan, parallel
 from checker.api import detect_report
 from checker.detection import prepare
 from checker.errors import InputError
@@ -157,14 +157,14 @@ def test_a_row_straddling_the_cut_ends_the_fast_second_half(tmp_path, monkeypatc
 def test_a_failed_worker_costs_nothing(tmp_path, monkeypatch):
     path = tmp_path / "feed.csv"
     path.write_text(HEADER + "".join(plain_row(i) for i in range(500)))
-    monkeypatch.setattr(feedscan, "_in_worker", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    monkeypatch.setattr(parallel, "_in_forked", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
     assert scanned([str(path)], 2) == general([str(path)])
     import os
-    monkeypatch.setattr(feedscan, "_in_worker", lambda: os._exit(9))  # a worker that dies
+    monkeypatch.setattr(parallel, "_in_forked", lambda: os._exit(9))  # a worker that dies
     assert scanned([str(path)], 2) == general([str(path)])
     feed = str(ROOT / "fixtures" / "incidents" / "incidents-2026.csv")  # the group passes' worker too
     failed = RENDERERS["json"](detect_report([feed], AS_OF, jobs=2))
-    monkeypatch.setattr(feedscan, "_in_worker", None)
+    monkeypatch.setattr(parallel, "_in_forked", None)
     assert failed == RENDERERS["json"](detect_report([feed], AS_OF, jobs=1))
 
 
