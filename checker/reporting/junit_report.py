@@ -25,29 +25,25 @@ def _x(value: object) -> str:
     return _NOT_XML.sub("\ufffd", str(value))
 
 
+_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTR_ESCAPES = _TEXT_ESCAPES + (('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+
+
+def _escape(value: str, escapes: tuple[tuple[str, str], ...]) -> str:
+    for char, entity in escapes:  # "&" first, as ElementTree does
+        if char in value:
+            value = value.replace(char, entity)
+    return value
+
+
 def _attr(value: str) -> str:
     """An attribute value escaped as ElementTree escapes it (tests/test_report_streaming.py compares the two)."""
-    value = _cdata(value)
-    if '"' in value:
-        value = value.replace('"', "&quot;")
-    if "\r" in value:
-        value = value.replace("\r", "&#13;")
-    if "\n" in value:
-        value = value.replace("\n", "&#10;")
-    if "\t" in value:
-        value = value.replace("\t", "&#09;")
-    return value
+    return _escape(value, _ATTR_ESCAPES)
 
 
 def _cdata(value: str) -> str:
     """Element text escaped as ElementTree escapes it."""
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
-    return value
+    return _escape(value, _TEXT_ESCAPES)
 
 
 def _tag(name: str, attrs: dict[str, str], end: str) -> str:
