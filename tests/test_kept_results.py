@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import pytest
 
@@ -13,7 +14,10 @@ from checker.api import ResponseResult, check
 from checker.findings import Finding
 from checker.kept import KeptResults, editing
 from checker.reporting import RENDERERS
-from helpers import AS_OF, FIXTURES, SAMPLE
+from helpers import AS_OF, FIXTURES, ROOT, SAMPLE
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import bench_data  # noqa: E402
 
 INCIDENTS = FIXTURES / "incidents" / "incidents-2026.csv"
 WAIVERS = """\
@@ -107,3 +111,34 @@ def test_every_format_is_the_same_spooled_or_not(tmp_path, monkeypatch):
     findings = [f for r in spooled.responses for f in r.findings]
     assert any(f.waived for f in findings) and {"new", "persisting"} <= {f.delta for f in findings}
     assert got == expected
+
+
+def test_no_writer_holds_the_spooled_results(monkeypatch, tmp_path):
+    """Each format streams from the spool holding a few results at a time, never all of them: counted, at every
+    read from the spool, as the results alive in the process (a writer that kept each result it saw, as the
+    JUnit writer once kept each suite's, holds them all by its last read)."""
+    import gc
+
+    from checker.reporting import STREAMERS
+
+    monkeypatch.setattr(kept, "SPOOL_AFTER", 0)
+    export = tmp_path / "heavy.jsonl"
+    export.write_text("".join(json.dumps(bench_data.heavy_response(n, seed=3)) + "\n" for n in range(16)),
+                      encoding="utf-8")
+    report = check([SAMPLE, export], AS_OF, incidents=[INCIDENTS])
+    with_gaps = sum(1 for r in report.responses if any(f.status == "gap" for f in r.findings))
+    assert report.responses.spooled and len(report.responses) == 26 and with_gaps >= 15
+    most = {}
+    load = KeptResults._load
+
+    def counted(self, entry):
+        result = load(self, entry)
+        alive = sum(1 for o in gc.get_objects() if type(o) is ResponseResult)
+        most[fmt] = max(most.get(fmt, 0), alive)
+        return result
+
+    monkeypatch.setattr(KeptResults, "_load", counted)
+    for fmt, stream in STREAMERS.items():
+        for _ in stream(report):
+            pass
+    assert set(most) == set(STREAMERS) and max(most.values()) <= 5, most  # a few, however many there are

@@ -120,15 +120,18 @@ def iter_markdown(report: Report) -> Iterator[str]:
     else:
         out.append("No gaps.")
     out += ["", "## Gaps by response", ""]
-    by_response: dict[str, list] = {}  # response id -> the responses (usually one) with a gap
-    for r in report.responses:
+    # response id -> the positions in report.responses (usually one) of the responses with a gap; positions, not
+    # the results: kept results may be spooled (checker/kept.py), and holding them would hold them all
+    by_response: dict[str, list[int]] = {}
+    for at, r in enumerate(report.responses):
         if any(f.status == "gap" for f in r.findings):
-            by_response.setdefault(r.response_id, []).append(r)
+            by_response.setdefault(r.response_id, []).append(at)
     if not by_response:
         out.append("No gaps.")
     yield _text(out)
     for rid in sorted(by_response):
-        yield _text([f"### {esc(rid)}", ""] + [_gap_line(r) for r in _response_gap_rows(by_response[rid])] + [""])
+        responses = [report.responses[at] for at in by_response[rid]]
+        yield _text([f"### {esc(rid)}", ""] + [_gap_line(r) for r in _response_gap_rows(responses)] + [""])
     del by_response
     advice = (r for r in iter_finding_rows(report) if r["status"] == "advisory")
     first = next(advice, None)
