@@ -35,7 +35,8 @@ def _codec():
     from .api import ResponseResult
     from .findings import Finding
 
-    return ResponseResult, [f.name for f in fields(ResponseResult)], Finding, [f.name for f in fields(Finding)]
+    result_names = [f.name for f in fields(ResponseResult)]
+    return ResponseResult, result_names, result_names.index("findings"), Finding, [f.name for f in fields(Finding)]
 
 
 class KeptResults:
@@ -114,9 +115,8 @@ class KeptResults:
 
     # -- the spool ---------------------------------------------------------------------------------------------
     def _store(self, result: Any) -> tuple[int, int]:
-        _, result_names, _, finding_names = _codec()
+        _, result_names, findings_at, _, finding_names = _codec()
         row = [getattr(result, name) for name in result_names]
-        findings_at = result_names.index("findings")
         row[findings_at] = [[getattr(f, name) for name in finding_names] for f in row[findings_at]]
         blob = zlib.compress(marshal.dumps(row), 1)
         self._file.seek(self._end)
@@ -126,11 +126,10 @@ class KeptResults:
         return entry
 
     def _load(self, entry: tuple[int, int]) -> Any:
-        result_type, result_names, finding_type, _ = _codec()
+        result_type, _, findings_at, finding_type, _ = _codec()
         offset, length = entry
         self._file.seek(offset)
         row = marshal.loads(zlib.decompress(self._file.read(length)))
-        findings_at = result_names.index("findings")
         row[findings_at] = [finding_type(*f) for f in row[findings_at]]
         return result_type(*row)
 
