@@ -12,7 +12,6 @@ from typing import Any, Iterator
 
 from ..api import SEVERITIES, Report
 from ..baseline import group_identity
-from ..findings import STATUSES
 from ..policy import section_sort_key
 
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -104,21 +103,6 @@ def action_groups(report: Report) -> list[dict]:
     from ..summary import group_needs_action
 
     return [g for g in sorted_groups(report) if group_needs_action(g)]
-
-
-def unescalated_groups(report: Report) -> list[dict]:
-    return [g for g in sorted_groups(report) if not g.get("escalated")]
-
-
-def counts_by_section(report: Report) -> list[tuple[str, dict[str, int]]]:
-    """Per chapter section: how many findings of each status (responses only)."""
-    table: dict[str, dict[str, int]] = {}
-    for rule in report.rulebook.rules:
-        table.setdefault(rule.section, {s: 0 for s in STATUSES})
-    for r in report.responses:
-        for f in r.findings:
-            table.setdefault(f.section, {s: 0 for s in STATUSES})[f.status] += 1
-    return sorted(table.items(), key=lambda kv: section_sort_key(kv[0]))
 
 
 def gaps_by_section_severity(report: Report) -> list[tuple[str, dict[str, int]]]:
